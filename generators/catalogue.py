@@ -1,0 +1,307 @@
+"""Reading exercise folders (`exercises/<id>/`) into checked, typed templates.
+
+Every problem is reported in French with the file and the field, because the
+person who made it is a teacher copying an example folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import TemplateSyntaxError
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .errors import MercatiqueError
+from .expressions import ENVIRONMENT, FormulaError, check_syntax
+
+METADATA_FILE = "exercise.yml"
+STATEMENT_FILE = "statement.md.j2"
+SOLUTION_FILE = "solution.md.j2"
+
+DEFAULT_EXERCISES_DIR = Path(__file__).resolve().parent.parent / "exercises"
+
+
+def exercises_dir() -> Path:
+    """The catalogue folder: $MERCATIQUE_EXERCISES, else the project's `exercises/`."""
+    return Path(os.environ.get("MERCATIQUE_EXERCISES", DEFAULT_EXERCISES_DIR))
+
+
+@dataclass(frozen=True)
+class Mistake:
+    formula: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool | str = False
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    variable: str
+    prompt: str
+    points: float
+    answer: str | None = None
+    unit: str = ""
+    decimals: int = 2
+    tolerance: float | None = None
+    mistakes: tuple[Mistake, ...] = ()
+    options: tuple[Option, ...] = ()
+    shuffle: bool = True
+
+    @property
+    def abs_tolerance(self) -> float:
+        """Absolute tolerance: declared, else one unit of the last decimal asked."""
+        return self.tolerance if self.tolerance is not None else 10.0 ** (-self.decimals)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    chapter: str
+    folder: Path
+    parameters: dict[str, dict[str, Any]]
+    questions: tuple[Question, ...]
+    statement_template: str
+    solution_template: str
+    brand: str = ""
+    tags: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    given: tuple[str, ...] = ()
+    files: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def points(self) -> float:
+        return sum(q.points for q in self.questions)
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads((Path(__file__).parent / "exercise.schema.json").read_text("utf-8"))
+    return Draft202012Validator(schema)
+
+
+_TYPE_NAMES = {
+    "string": "un texte",
+    "number": "un nombre",
+    "integer": "un nombre entier",
+    "array": "une liste",
+    "object": "un dictionnaire (clé: valeur)",
+    "boolean": "true ou false",
+}
+
+
+def _location(path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(racine)"
+
+
+def _french(error: ValidationError) -> tuple[str, str]:
+    """(field, message) in French for one schema error."""
+    where = _location(error.absolute_path)
+    kind = error.validator
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        name = missing[0] if missing else "?"
+        full = f"{where}.{name}" if where != "(racine)" else name
+        return full, "champ obligatoire manquant"
+    if kind == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in allowed)
+        name = extra[0] if extra else "?"
+        full = f"{where}.{name}" if where != "(racine)" else name
+        return full, f"champ inconnu (champs permis : {', '.join(sorted(allowed))})"
+    if kind == "type":
+        wanted = error.validator_value
+        wanted = wanted if isinstance(wanted, list) else [wanted]
+        return where, "doit être " + " ou ".join(_TYPE_NAMES.get(w, w) for w in wanted)
+    if kind == "pattern":
+        return where, (
+            f"« {error.instance} » n'a pas le format attendu "
+            "(lettres minuscules sans accent, chiffres, tirets ou soulignés)"
+        )
+    if kind in ("enum", "const"):
+        values = error.validator_value if kind == "enum" else [error.validator_value]
+        shown = ", ".join(f"« {v} »" for v in values)
+        return where, f"valeur « {error.instance} » non permise (possibles : {shown})"
+    if kind in ("minItems", "minProperties"):
+        return where, f"il faut au moins {error.validator_value} élément(s)"
+    if kind in ("minimum", "exclusiveMinimum"):
+        return where, f"doit être supérieur à {error.validator_value}"
+    if kind in ("maximum", "exclusiveMaximum"):
+        return where, f"doit être inférieur à {error.validator_value}"
+    if kind == "minLength":
+        return where, "texte trop court"
+    if kind == "oneOf" and "parameters" in list(error.absolute_path)[:1]:
+        return where, (
+            "un paramètre se déclare soit avec min et max (et step), "
+            "soit avec choices, soit avec formula, et un seul de ces modes"
+        )
+    if kind == "not" and "questions" in list(error.absolute_path)[:1]:
+        return where, (
+            "une question number a une formule answer et pas d'options ; "
+            "une question choice a des options et pas de formule answer"
+        )
+    return where, f"valeur invalide ({error.message})"
+
+
+def _fail(path: Path, where: str, message: str) -> MercatiqueError:
+    return MercatiqueError(f"{path} : champ « {where} » : {message}")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MercatiqueError(f"{path} : fichier introuvable") from None
+    except UnicodeDecodeError:
+        raise MercatiqueError(f"{path} : le fichier doit être encodé en UTF-8") from None
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" (ligne {line + 1})" if line is not None else ""
+        raise MercatiqueError(f"{path} : YAML illisible{where} : {exc}") from None
+
+
+def load_exercise(folder: Path) -> Exercise:
+    """Read and check one exercise folder; MercatiqueError names the file and the field."""
+    meta_path = folder / METADATA_FILE
+    data = _read_yaml(meta_path)
+    if not isinstance(data, dict):
+        raise MercatiqueError(f"{meta_path} : le fichier doit décrire un dictionnaire (clé: valeur)")
+    errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), e.path))
+    if errors:
+        raise _fail(meta_path, *_french(errors[0]))
+    if data["id"] != folder.name:
+        raise _fail(meta_path, "id", f"« {data['id']} » doit être égal au nom du dossier « {folder.name} »")
+
+    templates = {}
+    for name in (STATEMENT_FILE, SOLUTION_FILE):
+        path = folder / name
+        if not path.is_file():
+            raise MercatiqueError(f"{path} : fichier introuvable (chaque exercice a {name})")
+        templates[name] = path.read_text(encoding="utf-8")
+        try:
+            ENVIRONMENT.parse(templates[name])
+        except TemplateSyntaxError as exc:
+            raise MercatiqueError(f"{path} : ligne {exc.lineno} : {exc.message}") from None
+
+    questions = tuple(_question(meta_path, i, q) for i, q in enumerate(data["questions"]))
+    exercise = Exercise(
+        id=data["id"],
+        title=data["title"],
+        chapter=data["chapter"],
+        folder=folder,
+        brand=data.get("brand", ""),
+        tags=tuple(data.get("tags", ())),
+        parameters=dict(data["parameters"]),
+        constraints=tuple(data.get("constraints", ())),
+        given=tuple(data.get("given", ())),
+        questions=questions,
+        statement_template=templates[STATEMENT_FILE],
+        solution_template=templates[SOLUTION_FILE],
+        files={name: (folder / name).read_text("utf-8") for name in (METADATA_FILE, *templates)},
+    )
+    _check_semantics(meta_path, exercise)
+    return exercise
+
+
+def _question(meta_path: Path, index: int, raw: dict[str, Any]) -> Question:
+    return Question(
+        id=raw["id"],
+        kind=raw["kind"],
+        variable=raw["variable"],
+        prompt=raw["prompt"],
+        points=float(raw["points"]),
+        answer=raw.get("answer"),
+        unit=raw.get("unit", ""),
+        decimals=raw.get("decimals", 2),
+        tolerance=raw.get("tolerance"),
+        mistakes=tuple(Mistake(**m) for m in raw.get("mistakes", ())),
+        options=tuple(Option(**o) for o in raw.get("options", ())),
+        shuffle=raw.get("shuffle", True),
+    )
+
+
+def _check_semantics(meta_path: Path, ex: Exercise) -> None:
+    """What a schema cannot say: names that exist, formulas that parse, ids that are unique."""
+    for name, spec in ex.parameters.items():
+        where = f"parameters.{name}"
+        if "min" in spec and spec["min"] > spec["max"]:
+            raise _fail(meta_path, where, "min doit être inférieur ou égal à max")
+        if (
+            "min" in spec
+            and "step" not in spec
+            and not (float(spec["min"]).is_integer() and float(spec["max"]).is_integer())
+        ):
+            raise _fail(meta_path, where, "step est obligatoire quand min ou max n'est pas entier")
+        if "formula" in spec:
+            _check_formula(meta_path, f"{where}.formula", spec["formula"])
+    for i, source in enumerate(ex.constraints):
+        _check_formula(meta_path, f"constraints[{i}]", source)
+    for i, name in enumerate(ex.given):
+        if name not in ex.parameters:
+            raise _fail(meta_path, f"given[{i}]", f"« {name} » n'est pas un paramètre déclaré")
+    seen_ids: set[str] = set()
+    seen_vars: set[str] = set()
+    for i, q in enumerate(ex.questions):
+        where = f"questions[{i}]"
+        if q.id in seen_ids:
+            raise _fail(meta_path, f"{where}.id", f"« {q.id} » est déjà utilisé par une autre question")
+        if q.variable in seen_vars or q.variable in ex.given:
+            raise _fail(meta_path, f"{where}.variable", f"« {q.variable} » est déjà utilisée")
+        seen_ids.add(q.id)
+        seen_vars.add(q.variable)
+        if q.answer is not None:
+            _check_formula(meta_path, f"{where}.answer", q.answer)
+        for j, m in enumerate(q.mistakes):
+            _check_formula(meta_path, f"{where}.mistakes[{j}].formula", m.formula)
+        if q.kind == "choice":
+            if not any(o.correct for o in q.options):
+                raise _fail(meta_path, f"{where}.options", "aucune option n'est marquée correct")
+            for j, o in enumerate(q.options):
+                if isinstance(o.correct, str):
+                    _check_formula(meta_path, f"{where}.options[{j}].correct", o.correct)
+
+
+def _check_formula(meta_path: Path, where: str, source: str) -> None:
+    try:
+        check_syntax(source)
+    except FormulaError as exc:
+        raise _fail(meta_path, where, str(exc)) from None
+
+
+def exercise_folders(root: Path | None = None) -> list[Path]:
+    root = root or exercises_dir()
+    return sorted(p.parent for p in root.glob(f"*/{METADATA_FILE}"))
+
+
+def load_catalogue(root: Path | None = None) -> dict[str, Exercise]:
+    """Every exercise of the catalogue, by id; a broken one stops with its message."""
+    return {ex.id: ex for ex in map(load_exercise, exercise_folders(root))}
+
+
+def find_exercise(exercise_id: str, root: Path | None = None) -> Exercise:
+    root = root or exercises_dir()
+    folder = root / exercise_id
+    if not (folder / METADATA_FILE).is_file():
+        known = ", ".join(p.name for p in exercise_folders(root)) or "aucun"
+        raise MercatiqueError(
+            f"exercice inconnu : « {exercise_id} ». Exercices disponibles : {known}. "
+            "La commande « mercatique list » montre le catalogue."
+        )
+    return load_exercise(folder)

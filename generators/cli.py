@@ -1,0 +1,163 @@
+"""The `mercatique` command: a thin click layer over the functions the tests call."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from . import formatting
+from .errors import MercatiqueError
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+class FrenchErrors(click.Group):
+    """Every MercatiqueError ends the command with its French message, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MercatiqueError as exc:
+            click.secho(f"Erreur : {exc}", fg="red", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=FrenchErrors, context_settings=CONTEXT)
+@click.version_option(package_name="mercatique", message="mercatique %(version)s")
+def main() -> None:
+    """Cahier d'exercices de mercatique numérique : exercices personnalisés et correction nbgrader."""
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str):
+    with click.progressbar(length=total, label=label, show_eta=True, show_pos=True, file=sys.stderr) as bar:
+        yield bar
+
+
+@main.command("list")
+@click.option("--chapter", "-c", help="Seulement les exercices de ce chapitre.")
+@click.option("--tag", "-t", help="Seulement les exercices portant ce mot-clé.")
+def list_command(chapter: str | None, tag: str | None) -> None:
+    """Le catalogue des exercices (identifiant, titre, chapitre, points)."""
+    from .catalogue import load_catalogue
+
+    exercises = [
+        ex
+        for ex in load_catalogue().values()
+        if (not chapter or ex.chapter == chapter) and (not tag or tag in ex.tags)
+    ]
+    if not exercises:
+        click.echo("Aucun exercice ne correspond.")
+        return
+    width = max(len(ex.id) for ex in exercises)
+    click.echo(f"{'identifiant':<{width}}  {'chapitre':<22} {'points':>6}  titre")
+    for ex in sorted(exercises, key=lambda e: (e.chapter, e.id)):
+        click.echo(f"{ex.id:<{width}}  {ex.chapter:<22} {formatting.number(ex.points):>6}  {ex.title}")
+    click.echo(f"\n{len(exercises)} exercice(s).")
+
+
+@main.command()
+@click.argument("exercise_id")
+@click.option("--seed", type=int, default=1, show_default=True, help="Numéro de tirage.")
+def preview(exercise_id: str, seed: int) -> None:
+    """Une variante d'un exercice : énoncé, réponses attendues et corrigé."""
+    from .catalogue import find_exercise
+    from .render import preview_text
+    from .variants import preview_variant
+
+    click.echo(preview_text(preview_variant(find_exercise(exercise_id), seed)))
+
+
+@main.command()
+@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Liste de classe CSV (UTF-8) : id,last_name,first_name,email.",
+)
+@click.option("--course-id", help="Identifiant du cours (par défaut : le nom du dossier).")
+def init(course_dir: Path, roster: Path, course_id: str | None) -> None:
+    """Crée un cours nbgrader et importe la liste de classe."""
+    from .setup_course import init_course
+
+    course, students = init_course(course_dir, roster, course_id)
+    click.echo(f"Cours « {course.course_id} » créé dans {course.root} avec {len(students)} élèves.")
+    click.echo("Le secret du cours est dans .mercatique/ : ne le diffusez pas.")
+
+
+@main.command("assign")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
+@click.argument("exercise_ids", nargs=-1, required=True)
+def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, ...]) -> None:
+    """Crée le devoir ASSIGNMENT : un notebook par élève et le corrigé de l'enseignant."""
+    from .assign import assign
+    from .course import open_course
+    from .setup_course import gradebook_students
+
+    course = open_course(course_dir)
+    total = len(gradebook_students(course))
+    with _progress(total, "Notebooks personnalisés") as bar:
+        result = assign(course, assignment, list(exercise_ids), progress=lambda done, n: bar.update(1))
+    click.echo(f"{result['students']} notebooks écrits dans {result['per_student']}")
+    click.echo(f"Corrigé de l'enseignant : {result['answer_key']}")
+
+
+def _print_report(report, total: int | None = None) -> None:
+    click.echo(f"{len(report.graded)} copie(s) corrigée(s).")
+    for student in report.unknown:
+        click.secho(
+            f"  - copie de « {student} » ignorée : identifiant absent de la liste de classe", fg="yellow"
+        )
+    for student, why in sorted(report.unreadable.items()):
+        click.secho(f"  - copie de « {student} » non corrigée : {why}", fg="yellow")
+    if report.not_submitted:
+        click.echo(f"  - sans copie : {', '.join(report.not_submitted)}")
+    if report.nbgrader_errors:
+        click.secho(f"  - nbgrader a signalé des erreurs : voir {report.log}", fg="yellow")
+    click.echo(f"Notes : {report.grades_csv}")
+
+
+@main.command("grade")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
+@click.option("--force", is_flag=True, help="Recorrige aussi les copies déjà corrigées.")
+def grade_command(course_dir: Path, assignment: str, force: bool) -> None:
+    """Corrige les copies de submitted/ et écrit exports/ASSIGNMENT_grades.csv."""
+    from .course import open_course
+    from .grade import grade
+
+    course = open_course(course_dir)
+    submitted = list((course.root / "submitted").glob(f"*/{assignment}"))
+    with _progress(len(submitted), "Correction") as bar:
+        report = grade(course, assignment, force=force, progress=lambda student: bar.update(1))
+    _print_report(report)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Dossier de travail (effacé puis recréé).",
+)
+def demo(folder: Path) -> None:
+    """Démonstration complète sur une classe fictive de 30 élèves."""
+    from .demo import run_demo
+    from .simulate import PROFILE_LABELS
+
+    course, simulated, report = run_demo(folder, click.echo, _progress)
+    _print_report(report)
+    profiles = Counter(PROFILE_LABELS[s.profile] for s in simulated)
+    click.echo("Copies simulées : " + ", ".join(f"{n} {label}" for label, n in profiles.items()) + ".")
+
+
+if __name__ == "__main__":
+    main()

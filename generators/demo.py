@@ -1,0 +1,39 @@
+"""`mercatique demo`: the whole workflow on the embedded sample class, in a scratch folder."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from .assign import assign
+from .course import Course
+from .grade import GradingReport, grade
+from .setup_course import init_course
+from .simulate import Simulated, simulate_class
+
+DEMO_EXERCISES = ("fnac-campagne-emailing", "air-france-service-client", "oasis-page-facebook")
+DEMO_ASSIGNMENT = "devoir-1"
+
+
+def demo_roster() -> Path:
+    return Path(str(resources.files("generators") / "data" / "classe-demo.csv"))
+
+
+def run_demo(folder: Path, echo, progress_factory) -> tuple[Course, list[Simulated], GradingReport]:
+    """Init, assign, simulate a class, grade; `echo` prints a French line."""
+    folder = folder.resolve()
+    if folder.exists():
+        shutil.rmtree(folder)
+    course, students = init_course(folder, demo_roster(), "demo-mercatique")
+    echo(f"1/4 Cours créé dans {folder} ({len(students)} élèves).")
+    with progress_factory(len(students), "2/4 Notebooks personnalisés") as bar:
+        result = assign(
+            course, DEMO_ASSIGNMENT, list(DEMO_EXERCISES), progress=lambda done, total: bar.update(1)
+        )
+    echo(f"    Corrigé de l'enseignant : {result['answer_key']}")
+    simulated = simulate_class(course, DEMO_ASSIGNMENT)
+    echo(f"3/4 {len(simulated)} copies simulées déposées dans {folder / 'submitted'}.")
+    with progress_factory(len(simulated), "4/4 Correction nbgrader") as bar:
+        report = grade(course, DEMO_ASSIGNMENT, progress=lambda student: bar.update(1))
+    return course, simulated, report

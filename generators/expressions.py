@@ -1,0 +1,94 @@
+"""Formulas of exercise.yml, evaluated in Jinja's sandbox: teachers write no Python.
+
+A formula is a Jinja expression (`budget / leads * 100`) over the parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from . import formatting
+from .errors import MercatiqueError
+
+
+def _round(value: float, decimals: int = 0) -> float:
+    return formatting.round_half_up(value, decimals)
+
+
+FUNCTIONS = {
+    "round": _round,
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "sum": sum,
+    "len": len,
+    "int": int,
+    "float": float,
+    "sqrt": math.sqrt,
+    "log": math.log,
+    "exp": math.exp,
+}
+
+FILTERS = {
+    "euros": formatting.euros,
+    "nombre": formatting.number,
+    "pourcent": formatting.percent,
+    "points": formatting.points,
+    "arrondi": _round,
+}
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    env.globals.update(FUNCTIONS)
+    env.filters.update(FILTERS)
+    return env
+
+
+ENVIRONMENT = _environment()
+
+
+class FormulaError(Exception):
+    """A formula that cannot be read or evaluated (message in French)."""
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str):
+    try:
+        return ENVIRONMENT.compile_expression(source, undefined_to_none=False)
+    except TemplateSyntaxError as exc:
+        raise FormulaError(f"formule illisible « {source} » : {exc.message}") from None
+
+
+def check_syntax(source: str) -> None:
+    _compiled(source)
+
+
+def evaluate(source: str, context: dict[str, Any]) -> Any:
+    """Value of the formula; FormulaError names an unknown variable, ZeroDivisionError passes."""
+    try:
+        value = _compiled(source)(**context)
+    except FormulaError:
+        raise
+    except ZeroDivisionError:
+        raise
+    except Exception as exc:  # Jinja raises several kinds for unknown names and bad operands
+        raise FormulaError(f"formule « {source} » : {exc}") from None
+    if isinstance(value, Undefined):
+        raise FormulaError(f"formule « {source} » : variable inconnue")
+    return value
+
+
+def render_text(source: str, context: dict[str, Any]) -> str:
+    """Render a Jinja text (statement, prompt, option) with the French filters."""
+    try:
+        return ENVIRONMENT.from_string(source).render(**context)
+    except TemplateSyntaxError as exc:
+        raise MercatiqueError(f"gabarit illisible (ligne {exc.lineno}) : {exc.message}") from None
+    except Exception as exc:
+        raise MercatiqueError(f"gabarit impossible à produire : {exc}") from None

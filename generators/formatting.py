@@ -1,0 +1,75 @@
+"""French number formats, through Babel, for statements, solutions and feedback."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
+
+LOCALE = "fr_FR"
+
+
+def number(value: float, decimals: int | None = None) -> str:
+    """`12 400,5`; with `decimals`, exactly that many digits after the comma."""
+    if decimals is None:
+        return format_decimal(value, locale=LOCALE)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def euros(value: float, decimals: int | None = None) -> str:
+    """`12 400,50 €`; whole amounts lose their cents unless `decimals` is given."""
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 2
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "\u00a0¤"
+    return format_currency(value, "EUR", format=pattern, locale=LOCALE, currency_digits=False)
+
+
+def percent(value: float, decimals: int = 2) -> str:
+    """A rate already expressed in percent (12.5 for 12,5 %), written `12,5 %`.
+
+    Trailing zeros are dropped so that `20 %` stays `20 %`.
+    """
+    text = number(round_half_up(value, decimals), None)
+    return f"{text}\u00a0%"
+
+
+def points(value: float) -> str:
+    """NPS-like scores: `+12 points`."""
+    sign = "+" if value > 0 else ""
+    return f"{sign}{number(value)}\u00a0points"
+
+
+def round_half_up(value: float, decimals: int = 0) -> float:
+    """Rounding as taught in class (2,5 → 3), not Python's banker's rounding."""
+    if not math.isfinite(value):
+        return value
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(repr(value)).quantize(quantum, rounding="ROUND_HALF_UP")
+    return int(rounded) if decimals <= 0 else float(rounded)
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+_UNITS = re.compile(r"(€|eur(os?)?|%|pts?|points?)$", re.IGNORECASE)
+
+
+def parse_number(text: str) -> float | None:
+    """Read a number as a French reader writes it: `12,5`, `12,5 %`, `1 250 €`, `12.5`.
+
+    Returns None when the text is not a number.
+    """
+    cleaned = text.strip().strip("\"'")
+    cleaned = _UNITS.sub("", cleaned.strip()).strip()
+    cleaned = _SPACES.sub("", cleaned)
+    if not cleaned:
+        return None
+    if "," in cleaned and "." in cleaned:
+        return None  # ambiguous (1.250,5 or 1,250.5): ask for a plain number
+    try:
+        value = parse_decimal(cleaned.replace(".", ","), locale=LOCALE, strict=False)
+    except (NumberFormatError, InvalidOperation):
+        return None
+    result = float(value)
+    return result if math.isfinite(result) else None

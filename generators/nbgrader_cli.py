@@ -1,0 +1,20 @@
+"""Running nbgrader's own commands on a course, with their log kept for a French error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .course import Course
+from .errors import MercatiqueError
+
+
+def run_nbgrader(course: Course, *args: str) -> str:
+    """`nbgrader ARGS` from the course directory (so its nbgrader_config.py applies)."""
+    command = [sys.executable, "-m", "nbgrader", *args]
+    result = subprocess.run(command, cwd=course.root, capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        tail = "\n".join(log.strip().splitlines()[-25:])
+        raise MercatiqueError(f"la commande « nbgrader {' '.join(args)} » a échoué :\n{tail}")
+    return log

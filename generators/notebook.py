@@ -1,0 +1,200 @@
+"""The assignment notebook: one source for nbgrader, then one copy per student.
+
+nbgrader overwrites locked cells with the source at autograde, so everything
+that differs per student (name, statement, numbers, options) lives in cells
+without nbgrader metadata, tagged `metadata.mercatique.role`. The locked cells
+are identical for the whole class: the report helper and one report cell per
+question, which only *transmit* the student's value (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from . import render
+from .catalogue import Exercise, Question
+from .roster import Student
+from .variants import Variant
+
+ANSWER_MIME = "application/vnd.mercatique.answer+json"
+HELPER_ID = "mercatique-rapport"
+PLACEHOLDER = "*(Cette cellule est remplie dans le notebook de chaque élève.)*"
+
+# Runs in the student's kernel; it decides nothing, it only describes the value.
+HELPER_SOURCE = f'''# Outil de correction : ne modifiez pas cette cellule.
+# Il transmet vos réponses au correcteur, qui les note en dehors du notebook.
+def _rapport(nom):
+    import math
+    from IPython.display import display
+    valeur = globals().get(nom, Ellipsis)
+    nombre = None
+    if not isinstance(valeur, (str, bool)) and valeur is not Ellipsis and valeur is not None:
+        try:
+            nombre = float(valeur)
+        except Exception:
+            nombre = None
+        if nombre is not None and not math.isfinite(nombre):
+            nombre = None
+    texte = valeur if isinstance(valeur, str) else repr(valeur)
+    display({{"{ANSWER_MIME}": {{"variable": nom, "defini": valeur is not Ellipsis,
+              "nombre": nombre, "texte": texte[:200]}}}}, raw=True)
+'''
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one question lives in the notebook and how it is scored."""
+
+    exercise: str
+    question: str
+    variable: str
+    points: float
+
+    @property
+    def key(self) -> str:
+        """The question's name in the answer key and the grades CSV."""
+        return f"{self.exercise}/{self.question}"
+
+    @property
+    def cell_id(self) -> str:
+        """grade_id of the solution cell where the student answers."""
+        return f"{self.exercise}-{self.question}"
+
+    @property
+    def report_id(self) -> str:
+        return f"{self.cell_id}-verif"
+
+
+def plan_slots(exercises: list[Exercise]) -> list[Slot]:
+    """One slot per question; a variable already used by an earlier exercise gets a suffix."""
+    used: set[str] = set().union(*(ex.given for ex in exercises))
+    slots = []
+    for number, ex in enumerate(exercises, start=1):
+        for q in ex.questions:
+            variable = q.variable
+            if variable in used:
+                variable = f"{q.variable}_ex{number}"
+            used.add(variable)
+            slots.append(Slot(ex.id, q.id, variable, q.points))
+    return slots
+
+
+def _nbgrader(grade_id: str, *, solution: bool, grade: bool, locked: bool, points=None) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def _role(role: str, **extra) -> dict:
+    return {"mercatique": {"role": role, **extra}}
+
+
+def answer_stub(q: Question, variable: str) -> str:
+    if q.kind == "choice":
+        return f'{variable} = ...  # remplacez ... par la lettre choisie entre guillemets, par ex. "A"'
+    return f"{variable} = ...  # remplacez ... par votre calcul"
+
+
+def report_source(variable: str) -> str:
+    return f'# Vérification : ne modifiez pas cette cellule.\n_rapport("{variable}")'
+
+
+def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot]) -> nbformat.NotebookNode:
+    """The nbgrader source notebook (per-student cells hold a placeholder)."""
+    total = sum(s.points for s in slots)
+    cells = [
+        new_markdown_cell(
+            f"# Devoir « {assignment} »\n\n"
+            f"Ce devoir compte {len(exercises)} exercice{'s' if len(exercises) > 1 else ''} "
+            f"et {render.points_label(total)}. Vos données sont personnelles : "
+            "vos camarades n'ont pas les mêmes nombres.\n\n"
+            "**Comment répondre.** Dans chaque cellule de réponse, remplacez `...` par votre "
+            "calcul ou votre réponse, puis exécutez toutes les cellules (menu *Exécuter* → "
+            "*Tout exécuter*). Les nombres s'écrivent avec un point (`12.5`) ou entre "
+            'guillemets à la française (`"12,5 %"`). Ne modifiez pas les cellules de vérification.'
+        ),
+        new_markdown_cell(PLACEHOLDER, metadata=_role("header")),
+        new_code_cell(
+            HELPER_SOURCE,
+            metadata={"nbgrader": _nbgrader(HELPER_ID, solution=False, grade=False, locked=True)},
+        ),
+    ]
+    by_exercise: dict[str, list[Slot]] = {}
+    for slot in slots:
+        by_exercise.setdefault(slot.exercise, []).append(slot)
+    for ex in exercises:
+        cells.append(new_markdown_cell(PLACEHOLDER, metadata=_role("statement", exercise=ex.id)))
+        if ex.given:
+            cells.append(new_code_cell(PLACEHOLDER_CODE, metadata=_role("given", exercise=ex.id)))
+        for slot in by_exercise[ex.id]:
+            q = next(q for q in ex.questions if q.id == slot.question)
+            ids = {"exercise": ex.id, "question": q.id}
+            cells.append(new_markdown_cell(PLACEHOLDER, metadata=_role("prompt", **ids)))
+            cells.append(
+                new_code_cell(
+                    answer_stub(q, slot.variable),
+                    metadata={
+                        "nbgrader": _nbgrader(slot.cell_id, solution=True, grade=False, locked=False),
+                        **_role("answer", **ids),
+                    },
+                )
+            )
+            cells.append(
+                new_code_cell(
+                    report_source(slot.variable),
+                    metadata={
+                        "nbgrader": _nbgrader(
+                            slot.report_id, solution=False, grade=True, locked=True, points=slot.points
+                        ),
+                        **_role("report", **ids, variable=slot.variable),
+                    },
+                )
+            )
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+PLACEHOLDER_CODE = "# (Cette cellule est remplie dans le notebook de chaque élève.)"
+
+
+def personalise(
+    released: nbformat.NotebookNode,
+    student: Student,
+    variants: dict[str, Variant],
+    exercises: list[Exercise],
+    slots: list[Slot],
+) -> nbformat.NotebookNode:
+    """A copy of nbgrader's released notebook with this student's texts and numbers."""
+    nb = nbformat.from_dict(released)
+    variables = {(s.exercise, s.question): s.variable for s in slots}
+    numbers = {ex.id: n for n, ex in enumerate(exercises, start=1)}
+    question_numbers: dict[tuple[str, str], int] = {}
+    for ex in exercises:
+        for n, q in enumerate(ex.questions, start=1):
+            question_numbers[(ex.id, q.id)] = n
+    for cell in nb.cells:
+        meta = cell.metadata.get("mercatique", {})
+        role = meta.get("role")
+        if role == "header":
+            cell.source = f"**Élève :** {student.full_name} (identifiant `{student.id}`)"
+        elif role == "statement":
+            variant = variants[meta["exercise"]]
+            ex = variant.exercise
+            cell.source = (
+                f"## Exercice {numbers[ex.id]} : {ex.title}\n\n"
+                f"*{render.points_label(ex.points)}*\n\n{render.statement(variant)}"
+            )
+        elif role == "given":
+            cell.source = render.given_code(variants[meta["exercise"]])
+        elif role == "prompt":
+            variant = variants[meta["exercise"]]
+            q = variant.question(meta["question"])
+            number = question_numbers[(meta["exercise"], q.id)]
+            cell.source = render.prompt(variant, q, number, variables[(meta["exercise"], q.id)])
+    return nb

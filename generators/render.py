@@ -1,0 +1,103 @@
+"""Texts of a variant: statement, question prompts, worked solution, expected answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import formatting
+from .catalogue import Question
+from .expressions import render_text
+from .variants import Variant
+
+UNIT_HINTS = {
+    "€": "en euros",
+    "%": "en %, par exemple 12.5 pour 12,5 %",
+    "points": "en points",
+    "": "",
+}
+
+
+def statement(variant: Variant) -> str:
+    return render_text(variant.exercise.statement_template, variant.context).strip()
+
+
+def solution(variant: Variant) -> str:
+    return render_text(variant.exercise.solution_template, variant.context).strip()
+
+
+def points_label(value: float) -> str:
+    return f"{formatting.number(value)} point{'s' if value >= 2 else ''}"
+
+
+def format_value(q: Question, value: float) -> str:
+    """A number as the course writes it for this question's unit."""
+    if q.unit == "€":
+        return formatting.euros(value, q.decimals)
+    if q.unit == "%":
+        return formatting.percent(value, q.decimals)
+    if q.unit == "points":
+        return formatting.points(formatting.round_half_up(value, q.decimals))
+    return formatting.number(formatting.round_half_up(value, q.decimals))
+
+
+def expected_text(variant: Variant, q: Question) -> str:
+    answer = variant.answers[q.id]
+    if q.kind == "choice":
+        option = next(o for o in variant.options[q.id] if o.letter == answer)
+        return f"{answer} ({option.text})"
+    return format_value(q, answer)
+
+
+def prompt(variant: Variant, q: Question, number: int, variable: str | None = None) -> str:
+    """The question as the student reads it, with the options or the expected unit."""
+    text = render_text(q.prompt, variant.context).strip()
+    variable = variable or q.variable
+    lines = [f"**Question {number}** ({points_label(q.points)}) : {text}", ""]
+    if q.kind == "choice":
+        lines += [f"- **{o.letter}.** {o.text}" for o in variant.options[q.id]]
+        lines += ["", f"Écrivez la lettre choisie entre guillemets dans `{variable}`."]
+    else:
+        hint = UNIT_HINTS[q.unit]
+        detail = f" ({hint})" if hint else ""
+        decimals = f"{q.decimals} décimale{'s' if q.decimals > 1 else ''}"
+        lines.append(
+            f"Écrivez votre calcul dans `{variable}`{detail}. "
+            f"Inutile d'arrondir ; si vous arrondissez, gardez au moins {decimals}."
+        )
+    return "\n".join(lines)
+
+
+def python_literal(value: Any) -> str:
+    """A parameter as Python code for the student's data cell."""
+    if isinstance(value, float) and value.is_integer():
+        return repr(int(value))
+    return repr(value)
+
+
+def given_code(variant: Variant) -> str:
+    """The student's own numbers, as Python variables, ready to compute with."""
+    ex = variant.exercise
+    lines = ["# Vos données (elles sont propres à votre énoncé)"]
+    for name in ex.given:
+        unit = ex.parameters[name].get("unit")
+        comment = f"  # {unit}" if unit else ""
+        lines.append(f"{name} = {python_literal(variant.params[name])}{comment}")
+    return "\n".join(lines)
+
+
+def preview_text(variant: Variant) -> str:
+    """A whole variant, readable in a terminal (mercatique preview)."""
+    ex = variant.exercise
+    parts = [f"# {ex.title}", f"({ex.id} · chapitre {ex.chapter} · {points_label(ex.points)})"]
+    parts += ["", "## Énoncé", "", statement(variant)]
+    if ex.given:
+        parts += ["", "```python", given_code(variant), "```"]
+    for i, q in enumerate(ex.questions, start=1):
+        parts += ["", prompt(variant, q, i)]
+    parts += ["", "## Réponses attendues", ""]
+    for i, q in enumerate(ex.questions, start=1):
+        parts.append(f"- Question {i} (`{q.variable}`) : {expected_text(variant, q)}")
+        for d in variant.diagnoses.get(q.id, ()):
+            parts.append(f"    - erreur type → {format_value(q, d.value)} : {d.explanation}")
+    parts += ["", "## Corrigé", "", solution(variant)]
+    return "\n".join(parts) + "\n"

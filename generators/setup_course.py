@@ -1,0 +1,136 @@
+"""`mercatique init`: an nbgrader course directory wired to the product's extensions."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from nbgrader.api import Student as GradebookStudent
+
+from .course import PRIVATE, Course, new_secret, write_atomic
+from .errors import MercatiqueError
+from .roster import Student, read_roster
+
+COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+NBGRADER_CONFIG = '''"""Configuration nbgrader du cours « {course_id} », écrite par « mercatique init ».
+
+Les commandes nbgrader habituelles fonctionnent depuis ce dossier ; « mercatique »
+y ajoute les variantes par élève et la correction hors du noyau de l'élève.
+"""
+
+import os
+
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+
+from generators.nbgrader_ext import ReportVerdicts, RestoreReportHelper
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = HERE
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.db_url = {db_url!r}
+
+# Students are imported from the roster by « mercatique init »: an unknown id is refused.
+c.Autograde.create_student = False
+
+# Sanitize: nbgrader's list, plus the report helper restored if a student deleted it.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    RestoreReportHelper,
+    CheckCellMetadata,
+]
+# Autograde: ReportVerdicts must come right after Execute (it reads the kernel's
+# reports) and before SaveAutoGrades (which stores the points it leaves behind).
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    ReportVerdicts,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+c.ReportVerdicts.course_dir = HERE
+c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.missing_cell_notification = (
+    "Cette cellule (id : {{cell_id}}) manquait dans la copie rendue ; elle a été remise en place.\\n"
+)
+c.Execute.timeout = 60
+c.ClearSolutions.code_stub = {{"python": "# VOTRE RÉPONSE ICI\\nraise NotImplementedError()"}}
+'''
+
+
+def init_course(root: Path, roster_path: Path, course_id: str | None = None) -> tuple[Course, list[Student]]:
+    """Create the course; the roster is checked whole before anything is written."""
+    root = Path(root).resolve()
+    course_id = course_id or root.name
+    if not COURSE_ID.match(course_id):
+        raise MercatiqueError(
+            f"identifiant de cours « {course_id} » invalide : lettres sans accent, chiffres, - ou _ "
+            "(choisissez-le avec --course-id)"
+        )
+    students = read_roster(roster_path)
+    course = Course(root)
+    if (course.private / "course.json").exists():
+        raise MercatiqueError(f"{root} contient déjà un cours ; choisissez un autre dossier.")
+    db_url = "sqlite:///" + str(root / "gradebook.db")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "source").mkdir(exist_ok=True)
+    course.exports.mkdir(exist_ok=True)
+    write_atomic(root / "nbgrader_config.py", NBGRADER_CONFIG.format(course_id=course_id, db_url=db_url))
+    _import_students(db_url, course_id, students)
+    secret = course.private / "secret"
+    write_atomic(secret, new_secret() + "\n")
+    secret.chmod(0o600)
+    write_atomic(course.private / "roster.csv", roster_path.read_text("utf-8-sig"))
+    # course.json last: its presence is what marks a finished course directory
+    write_atomic(
+        course.private / "course.json",
+        json.dumps({"course_id": course_id, "db_url": db_url}, indent=1),
+    )
+    (course.private / ".gitignore").write_text("*\n")
+    return course, students
+
+
+def _import_students(db_url: str, course_id: str, students: list[Student]) -> None:
+    """One transaction: the gradebook gets every student or none."""
+    with Gradebook(db_url, course_id) as gb:
+        try:
+            for s in students:
+                gb.db.merge(
+                    GradebookStudent(
+                        id=s.id, first_name=s.first_name, last_name=s.last_name, email=s.email or None
+                    )
+                )
+            gb.db.commit()
+        except Exception:
+            gb.db.rollback()
+            raise
+
+
+def gradebook_students(course: Course) -> dict[str, Student]:
+    with Gradebook(course.db_url, course.course_id) as gb:
+        return {
+            s.id: Student(s.id, s.last_name or "", s.first_name or "", s.email or "") for s in gb.students
+        }
+
+
+__all__ = ["init_course", "gradebook_students", "PRIVATE"]

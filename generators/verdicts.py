@@ -1,0 +1,127 @@
+"""Deciding a student's answer, outside the kernel, against their recomputed variant.
+
+The kernel's report is untrusted data: only its value is read, never its verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from . import formatting, render
+from .catalogue import Question
+from .variants import Variant
+
+CORRECT, MISTAKE, WRONG, MISSING, INVALID = "correct", "erreur-type", "faux", "absent", "illisible"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    exercise: str
+    question: str
+    status: str
+    points: float
+    max_points: float
+    answer: str
+    """The student's value as read (empty when absent)."""
+    expected: str
+    message: str
+    """French feedback shown to the student."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_WRAPPED = re.compile(r"^[A-Za-z_][\w.]*\((.*)\)$")  # np.float64(12.5), Decimal('12.5')
+
+
+def read_number(report: dict[str, Any]) -> float | None:
+    """The number a report carries: its float, else its text read as French writes it."""
+    number = report.get("nombre")
+    if isinstance(number, (int, float)) and not isinstance(number, bool):
+        return float(number)
+    text = str(report.get("texte", ""))
+    match = _WRAPPED.match(text.strip())
+    if match:
+        text = match.group(1)
+    return formatting.parse_number(text)
+
+
+def read_letter(report: dict[str, Any], letters: list[str]) -> str | None:
+    text = str(report.get("texte", "")).strip().strip("\"'").strip().rstrip(".)").strip().upper()
+    return text if text in letters else None
+
+
+def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdict:
+    """The verdict for one question; `report` is None when the kernel sent none."""
+    expected = render.expected_text(variant, q)
+
+    def verdict(status: str, points: float, answer: str, message: str) -> Verdict:
+        return Verdict(variant.exercise.id, q.id, status, points, q.points, answer, expected, message)
+
+    if report is None:
+        return verdict(
+            MISSING,
+            0.0,
+            "",
+            "Aucune réponse n'a été transmise : la cellule de vérification "
+            "n'a pas pu s'exécuter, ou a été modifiée.",
+        )
+    if not report.get("defini", False):
+        return verdict(
+            MISSING,
+            0.0,
+            "",
+            f"La variable `{report.get('variable')}` n'est pas définie : "
+            "avez-vous effacé ou renommé la cellule de réponse ?",
+        )
+    shown = str(report.get("texte", ""))[:80]
+    if shown in ("Ellipsis", "None"):
+        return verdict(MISSING, 0.0, "", "Pas de réponse : vous avez laissé `...` dans la cellule.")
+
+    if q.kind == "choice":
+        letters = [o.letter for o in variant.options[q.id]]
+        letter = read_letter(report, letters)
+        if letter is None:
+            return verdict(
+                INVALID,
+                0.0,
+                shown,
+                f"Réponse illisible : écrivez une lettre parmi {', '.join(letters)}, "
+                'entre guillemets (par exemple "B").',
+            )
+        if letter == variant.answers[q.id]:
+            return verdict(CORRECT, q.points, letter, "Bonne réponse.")
+        option = next(o for o in variant.options[q.id] if o.letter == letter)
+        why = f" {option.explanation}" if option.explanation else ""
+        return verdict(MISTAKE if why else WRONG, 0.0, letter, f"Ce n'est pas la bonne réponse.{why}")
+
+    value = read_number(report)
+    if value is None:
+        return verdict(
+            INVALID, 0.0, shown, 'Réponse illisible : écrivez un nombre, par exemple 12.5 ou "12,5 %".'
+        )
+    answer_text = render.format_value(q, value)
+    if abs(value - variant.answers[q.id]) <= q.abs_tolerance:
+        return verdict(CORRECT, q.points, answer_text, "Bonne réponse.")
+    for diagnosis in variant.diagnoses[q.id]:
+        if abs(value - diagnosis.value) <= q.abs_tolerance:
+            return verdict(MISTAKE, 0.0, answer_text, f"Erreur fréquente. {diagnosis.explanation}")
+    return verdict(
+        WRONG, 0.0, answer_text, "Ce n'est pas la bonne valeur : comparez votre calcul au corrigé."
+    )
+
+
+def feedback_text(v: Verdict) -> str:
+    """The few lines the student reads under the question in the graded notebook."""
+    head = "✔ " if v.status == CORRECT else "✘ "
+    lines = [
+        f"{head}{v.message}",
+        f"Points : {formatting.number(v.points)} / {formatting.number(v.max_points)}",
+    ]
+    if v.status != CORRECT:
+        if v.answer:
+            lines.append(f"Votre réponse : {v.answer}")
+        lines.append(f"Réponse attendue : {v.expected}")
+    return "\n".join(lines) + "\n"

@@ -183,7 +183,8 @@ def load_exercise(folder: Path) -> Exercise:
     data = _read_yaml(meta_path)
     if not isinstance(data, dict):
         raise MercatiqueError(f"{meta_path} : le fichier doit décrire un dictionnaire (clé: valeur)")
-    errors = sorted(_validator().iter_errors(data), key=lambda e: (len(e.absolute_path), e.path))
+    # the deepest error is the most specific (a wrong `kind` before the options it implies)
+    errors = sorted(_validator().iter_errors(data), key=lambda e: -len(e.absolute_path))
     if errors:
         raise _fail(meta_path, *_french(errors[0]))
     if data["id"] != folder.name:

@@ -84,11 +84,18 @@ def evaluate(source: str, context: dict[str, Any]) -> Any:
     return value
 
 
-def render_text(source: str, context: dict[str, Any]) -> str:
-    """Render a Jinja text (statement, prompt, option) with the French filters."""
+@lru_cache(maxsize=4096)
+def _template(source: str):
     try:
-        return ENVIRONMENT.from_string(source).render(**context)
+        return ENVIRONMENT.from_string(source)
     except TemplateSyntaxError as exc:
         raise MercatiqueError(f"gabarit illisible (ligne {exc.lineno}) : {exc.message}") from None
+
+
+def render_text(source: str, context: dict[str, Any]) -> str:
+    """Render a Jinja text (statement, prompt, option) with the French filters."""
+    template = _template(source)
+    try:
+        return template.render(**context)
     except Exception as exc:
         raise MercatiqueError(f"gabarit impossible à produire : {exc}") from None

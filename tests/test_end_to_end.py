@@ -1,0 +1,304 @@
+"""Through the CLI, for a class of 30: assign, submit (honest and cheating), grade.
+
+What each submission deserves is computed here from the answer key CSV, never from
+the grader's code: a question earns its points when the submitted value is the key's.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from generators.cli import main
+from generators.course import open_course
+from generators.simulate import file_submission, set_answers
+
+pytestmark = pytest.mark.slow
+
+EXERCISES = ["fnac-campagne-emailing", "air-france-service-client", "oasis-page-facebook"]
+A = "devoir-1"
+MIME = "application/vnd.mercatique.answer+json"
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+class Class:
+    """The course after assign, with helpers to file submissions."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.course = open_course(root)
+        self.key = read_csv(root / "exports" / f"{A}_answer_key.csv")
+        self.rows = defaultdict(list)
+        for row in self.key:
+            self.rows[row["student_id"]].append(row)
+        self.points = {s["cell_id"]: s["points"] for s in self.course.manifest(A)["slots"]}
+        self.deserved: dict[str, float] = {}
+
+    def released(self, student: str):
+        return nbformat.read(self.course.per_student_notebook(student, A), as_version=4)
+
+    def expected(self, row) -> object:
+        return ast.literal_eval(row["expected"])
+
+    def is_choice(self, row) -> bool:
+        return isinstance(self.expected(row), str)
+
+    def same_answer(self, mine, theirs) -> bool:
+        a, b = self.expected(mine), self.expected(theirs)
+        return a == b if isinstance(a, str) else abs(a - b) <= float(mine["tolerance"])
+
+    def wrong(self, row) -> str:
+        value = self.expected(row)
+        return repr("A" if value != "A" else "B") if isinstance(value, str) else repr(value * 3 + 11)
+
+    def submit(self, student, answers: dict[str, str], nb=None, deserved: float | None = None):
+        nb = nb if nb is not None else self.released(student)
+        file_submission(self.course, A, student, set_answers(nb, answers))
+        if deserved is not None:
+            self.deserved[student] = deserved
+
+    def all_right(self, student, fmt=repr):
+        return {r["cell_id"]: f"{r['variable']} = {fmt(self.expected(r))}" for r in self.rows[student]}
+
+    def all_wrong(self, student, prefix: str = ""):
+        answers = {r["cell_id"]: f"{r['variable']} = {self.wrong(r)}" for r in self.rows[student]}
+        first = self.rows[student][0]["cell_id"]
+        answers[first] = prefix + answers[first]
+        return answers
+
+    def max_points(self):
+        return sum(self.points.values())
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    from tests.conftest import roster_text
+
+    base = tmp_path_factory.mktemp("e2e")
+    roster = base / "classe.csv"
+    roster.write_text(roster_text(30), encoding="utf-8")
+    root = base / "cours"
+    assert run("init", root, "--roster", roster, "--course-id", "bts-test").exit_code == 0
+    result = run("assign", root, A, *EXERCISES)
+    assert result.exit_code == 0, result.output
+    return Class(root)
+
+
+@pytest.fixture(scope="module")
+def graded(klass):
+    c = klass
+    students = sorted(c.rows)
+    fnac = {r["question"].split("/")[1]: r for r in c.rows[students[5]] if r["exercise"] == EXERCISES[0]}
+    plan = iter(students)
+
+    s = next(plan)  # right, as Python numbers
+    c.submit(s, c.all_right(s), deserved=c.max_points())
+    s = next(plan)  # right, typed the French way
+    french = {}
+    for r in c.rows[s]:
+        value = c.expected(r)
+        text = repr(value) if isinstance(value, str) else repr(f"{value:.3f}".replace(".", ",") + " %")
+        french[r["cell_id"]] = f"{r['variable']} = {text}"
+    c.submit(s, french, deserved=c.max_points())
+    s = next(plan)  # half right
+    answers, deserved = {}, 0.0
+    for i, r in enumerate(c.rows[s]):
+        right = i % 2 == 0
+        answers[r["cell_id"]] = f"{r['variable']} = {repr(c.expected(r)) if right else c.wrong(r)}"
+        deserved += c.points[r["cell_id"]] if right else 0
+    c.submit(s, answers, deserved=deserved)
+    s = next(plan)  # returned empty
+    c.submit(s, {}, deserved=0)
+    s = next(plan)  # honest computation from the given variables
+    rows = {r["question"].split("/")[1]: r for r in c.rows[s] if r["exercise"] == EXERCISES[0]}
+    formulas = {
+        rows["cpl"]["cell_id"]: f"{rows['cpl']['variable']} = budget / leads",
+        rows["conversion"]["cell_id"]: f"{rows['conversion']['variable']} = commandes / leads * 100",
+    }
+    c.submit(s, formulas, deserved=4)
+    s = next(plan)  # edits its numbers to easy ones, then computes honestly on them
+    nb = c.released(s)
+    for cell in nb.cells:
+        if cell.metadata.get("mercatique", {}).get("role") == "given" and "budget" in cell.source:
+            cell.source = "budget = 1000\nclics = 2000\nleads = 100\ncommandes = 10"
+    c.submit(
+        s,
+        {
+            fnac["cpl"]["cell_id"]: "cout_par_lead = budget / leads",
+            fnac["conversion"]["cell_id"]: "taux_de_conversion = commandes / leads * 100",
+        },
+        nb=nb,
+        deserved=0,
+    )
+    cheaters = {}
+    s = next(plan)  # copies the first student's notebook (numbers and answers)
+    copied = c.all_right(students[0])
+    c.submit(s, copied, nb=c.released(students[0]))
+    cheaters["copie"] = s
+    for name, prefix in {
+        "builtins": "abs = lambda *a, **k: 0\nround = lambda *a, **k: 0\nisinstance = lambda *a: True\n",
+        "exceptions": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n",
+        "modules": (
+            "import math, json, IPython.display\nmath.isclose = lambda *a, **k: True\n"
+            "json.dumps = lambda *a, **k: '{}'\nIPython.display.display = lambda *a, **k: None\n"
+        ),
+    }.items():
+        s = next(plan)
+        c.submit(s, c.all_wrong(s, prefix), deserved=0)
+        cheaters[name] = s
+    s = next(plan)  # forges many reports per cell, the right value among them
+    right_cpl = c.expected(next(r for r in c.rows[s] if r["question"].endswith("/cpl")))
+    forge = (
+        "from IPython.display import display as _d\n"
+        f"_values = [{right_cpl!r}] + [x / 2 for x in range(40)]\n"
+        "def _forge(*a, **k):\n"
+        f"    for v in _values:\n        _d({{'{MIME}': {{'variable': 'cout_par_lead', 'defini': True, "
+        "'nombre': v, 'texte': repr(v)}}, raw=True)\n"
+        "get_ipython().events.register('post_run_cell', _forge)\n"
+    )
+    c.submit(s, c.all_wrong(s, forge), deserved=0)
+    cheaters["forge"] = s
+    s = next(plan)  # renamed one answer, the rest right
+    answers = c.all_right(s)
+    renamed = next(r for r in c.rows[s] if r["question"].endswith("/cpl"))
+    answers[renamed["cell_id"]] = f"cpl = {c.expected(renamed)!r}"
+    c.submit(s, answers, deserved=c.max_points() - c.points[renamed["cell_id"]])
+    s = next(plan)  # deleted the report helper cell, all right
+    nb = c.released(s)
+    nb.cells = [x for x in nb.cells if x.metadata.get("nbgrader", {}).get("grade_id") != "mercatique-rapport"]
+    c.submit(s, c.all_right(s), nb=nb, deserved=c.max_points())
+    broken = next(plan)  # not valid JSON
+    path = c.course.submitted(broken, A) / f"{A}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"cells": [', encoding="utf-8")
+    intruder_nb = c.released(students[0])  # a submission from an id not in the roster
+    file_submission(c.course, A, "intrus", set_answers(intruder_nb, c.all_right(students[0])))
+    for s in plan:  # everyone else: right
+        c.submit(s, c.all_right(s), deserved=c.max_points())
+
+    result = run("grade", c.root, A)
+    assert result.exit_code == 0, result.output
+    grades = {row["student_id"]: row for row in read_csv(c.root / "exports" / f"{A}_grades.csv")}
+    return c, grades, result.output, cheaters, broken
+
+
+def test_every_student_has_distinct_numbers(klass):
+    givens = set()
+    for student in klass.rows:
+        nb = klass.released(student)
+        givens.add(
+            tuple(c.source for c in nb.cells if c.metadata.get("mercatique", {}).get("role") == "given")
+        )
+    assert len(givens) >= 29
+
+
+def test_second_assign_gives_the_same_variants(klass, tmp_path):
+    before = (klass.root / "exports" / f"{A}_answer_key.csv").read_text()
+    notebook = klass.course.per_student_notebook(sorted(klass.rows)[3], A).read_text()
+    assert run("assign", klass.root, A, *EXERCISES).exit_code == 0
+    assert (klass.root / "exports" / f"{A}_answer_key.csv").read_text() == before
+    after = klass.course.per_student_notebook(sorted(klass.rows)[3], A).read_text()
+    strip = lambda text: [c["source"] for c in json.loads(text)["cells"]]  # noqa: E731
+    assert strip(after) == strip(notebook)
+
+
+def test_answer_key_has_the_contract_columns_and_a_row_per_student_and_question(klass):
+    assert list(klass.key[0]) == [
+        "student_id",
+        "exercise",
+        "question",
+        "cell_id",
+        "variable",
+        "expected",
+        "tolerance",
+    ]
+    assert len(klass.key) == 30 * 9
+
+
+def test_grades_csv_contract(graded):
+    c, grades, *_ = graded
+    header = list(next(iter(grades.values())))
+    questions = list(dict.fromkeys(r["question"] for r in c.key))
+    assert header == ["student_id", "last_name", "first_name", "score", "max_score", *questions]
+
+
+def test_scores_are_what_each_submission_deserves(graded):
+    c, grades, *_ = graded
+    assert c.deserved, "no submission planned"
+    for student, deserved in c.deserved.items():
+        row = grades[student]
+        assert float(row["score"]) == deserved, (student, row)
+        assert float(row["max_score"]) == c.max_points()
+        assert sum(float(row[q]) for q in row if "/" in q) == float(row["score"])
+
+
+def test_cheating_gains_nothing(graded):
+    c, grades, _, cheaters, _ = graded
+    for name, student in cheaters.items():
+        if name != "copie":
+            assert float(grades[student]["score"]) == 0, (name, grades[student])
+    # the copy earns only the answers that happen to be the copier's too (mostly choice letters)
+    copier, source = cheaters["copie"], sorted(c.rows)[0]
+    lucky = sum(
+        c.points[mine["cell_id"]]
+        for mine, theirs in zip(c.rows[copier], c.rows[source], strict=True)
+        if c.same_answer(mine, theirs)
+    )
+    assert float(grades[copier]["score"]) == lucky
+    assert lucky < c.max_points() / 3
+
+
+def test_unknown_and_broken_submissions_are_reported_and_the_rest_graded(graded):
+    c, grades, output, _, broken = graded
+    assert "intrus" not in grades and broken not in grades
+    assert "« intrus »" in output and "liste de classe" in output
+    assert f"« {broken} »" in output and "JSON" in output
+    assert len(grades) == 29
+
+
+def test_feedback_in_graded_notebook_is_french_and_shows_the_diagnosis(graded):
+    c, *_ = graded
+    student = sorted(c.rows)[2]  # half right
+    nb = nbformat.read(c.root / "autograded" / student / A / f"{A}.ipynb", as_version=4)
+    texts = [
+        o.get("text", "") for cell in nb.cells for o in cell.get("outputs", []) if o.get("name") == "stdout"
+    ]
+    assert any("Bonne réponse" in t for t in texts)
+    assert any("Réponse attendue" in t for t in texts)
+
+
+def test_bad_roster_is_refused_and_nothing_created(tmp_path):
+    roster = tmp_path / "classe.csv"
+    roster.write_text("id,last_name,first_name,email\na1,Roux,Zoé,\na1,Petit,Léo,\n", encoding="utf-8")
+    result = run("init", tmp_path / "cours", "--roster", roster)
+    assert result.exit_code == 2
+    assert "ligne 3" in result.output and "en double" in result.output
+    assert not (tmp_path / "cours" / "gradebook.db").exists()
+
+
+def test_list_and_preview(tmp_path):
+    listing = run("list")
+    assert listing.exit_code == 0 and all(e in listing.output for e in EXERCISES)
+    assert "fnac" not in run("list", "--chapter", "reseaux-sociaux-grc").output
+    preview = run("preview", "oasis-page-facebook", "--seed", "4")
+    assert preview.exit_code == 0
+    assert "Réponses attendues" in preview.output and "Corrigé" in preview.output
+    assert run("preview", "oasis-page-facebook", "--seed", "4").output == preview.output
+    unknown = run("preview", "inconnu")
+    assert unknown.exit_code == 2 and "exercice inconnu" in unknown.output

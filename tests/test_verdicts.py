@@ -1,0 +1,80 @@
+"""Is a reported value judged against the student's own variant, as a French reader writes it?"""
+
+import pytest
+
+from generators.catalogue import find_exercise
+from generators.variants import student_variant
+from generators.verdicts import CORRECT, INVALID, MISSING, MISTAKE, WRONG, judge
+
+EX = find_exercise("fnac-campagne-emailing")
+V = student_variant(EX, "secret", "devoir-1", "eleve001")
+CPL = V.question("cpl")
+CONVERSION = V.question("conversion")
+CHOICE = V.question("indicateur")
+
+
+def report(value=None, text=None, defined=True, variable="cout_par_lead"):
+    return {
+        "variable": variable,
+        "defini": defined,
+        "nombre": value,
+        "texte": text if text is not None else repr(value),
+    }
+
+
+def test_exact_and_rounded_numbers_are_right():
+    expected = V.params["budget"] / V.params["leads"]
+    assert judge(V, CPL, report(expected)).status == CORRECT
+    assert judge(V, CPL, report(round(expected, 2))).points == CPL.points
+
+
+def test_french_strings_are_read():
+    expected = V.params["commandes"] / V.params["leads"] * 100
+    french = f"{expected:.2f}".replace(".", ",") + " %"
+    assert judge(V, CONVERSION, report(None, french)).status == CORRECT
+
+
+def test_numpy_scalar_repr_is_read():
+    expected = V.params["budget"] / V.params["leads"]
+    assert judge(V, CPL, report(None, f"np.float64({expected!r})")).status == CORRECT
+
+
+def test_typical_mistake_is_recognised_and_explained():
+    cpa = V.params["budget"] / V.params["commandes"]
+    verdict = judge(V, CPL, report(cpa))
+    assert verdict.status == MISTAKE and verdict.points == 0
+    assert "coût par acquisition" in verdict.message
+
+
+def test_other_wrong_value_scores_zero():
+    verdict = judge(V, CPL, report(V.answers["cpl"] + 5))
+    assert (verdict.status, verdict.points) == (WRONG, 0)
+
+
+def test_missing_answers():
+    assert judge(V, CPL, None).status == MISSING
+    assert judge(V, CPL, report(defined=False, text="Ellipsis")).status == MISSING
+    assert judge(V, CPL, report(None, "Ellipsis")).status == MISSING
+
+
+def test_unreadable_answer():
+    assert judge(V, CPL, report(None, "'environ dix euros'")).status == INVALID
+
+
+@pytest.mark.parametrize("written", ["{}", "{} ", "{}.", "{})"])
+def test_choice_letter_in_any_case(written):
+    right = V.answers["indicateur"]
+    for letter in (right, right.lower()):
+        verdict = judge(V, CHOICE, report(None, written.format(letter), variable="choix_indicateur"))
+        assert verdict.status == CORRECT
+
+
+def test_wrong_choice_shows_why():
+    wrong = next(o for o in V.options["indicateur"] if not o.correct)
+    verdict = judge(V, CHOICE, report(None, wrong.letter, variable="choix_indicateur"))
+    assert verdict.points == 0 and wrong.explanation in verdict.message
+
+
+def test_the_classmates_answer_is_wrong_for_me():
+    other = student_variant(EX, "secret", "devoir-1", "eleve002")
+    assert judge(V, CPL, report(other.answers["cpl"])).points == 0

@@ -60,6 +60,8 @@ class Question:
     mistakes: tuple[Mistake, ...] = ()
     options: tuple[Option, ...] = ()
     shuffle: bool = True
+    range: tuple[float, float] | None = None
+    """Where every right answer must fall (checked by the stress test)."""
 
     @property
     def abs_tolerance(self) -> float:
@@ -235,6 +237,7 @@ def _question(meta_path: Path, index: int, raw: dict[str, Any]) -> Question:
         mistakes=tuple(Mistake(**m) for m in raw.get("mistakes", ())),
         options=tuple(Option(**o) for o in raw.get("options", ())),
         shuffle=raw.get("shuffle", True),
+        range=tuple(raw["range"]) if "range" in raw else None,
     )
 
 

@@ -73,6 +73,40 @@ def preview(exercise_id: str, seed: int) -> None:
 
 
 @main.command()
+@click.argument("exercise_ids", nargs=-1)
+@click.option("--seeds", type=int, default=1000, show_default=True, help="Nombre de tirages testés.")
+def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
+    """Teste les exercices sur de nombreux tirages (tous si aucun identifiant n'est donné)."""
+    from .catalogue import find_exercise, load_catalogue
+    from .stress import max_shared_pairs, stress_test
+
+    exercises = [find_exercise(e) for e in exercise_ids] or list(load_catalogue().values())
+    failed = 0
+    for ex in exercises:
+        report = stress_test(ex, seeds)
+        limit = max_shared_pairs(report.class_size)
+        crowded = {q: n for q, n in report.shared_pairs.items() if n > limit}
+        status = "OK" if report.ok and not crowded else "ÉCHEC"
+        failed += status != "OK"
+        click.echo(f"{status:5} {ex.id} ({seeds} tirages)")
+        for q, (low, high) in report.answer_ranges.items():
+            shared = report.shared_pairs.get(q, 0)
+            click.echo(
+                f"      {q} : de {formatting.number(round(low, 4))} à {formatting.number(round(high, 4))} ; "
+                f"{shared} paire(s) d'élèves sur {report.class_size} partagent la réponse"
+            )
+        for problem in report.failures[:10]:
+            click.secho(f"      - {problem}", fg="red")
+        for q, n in crowded.items():
+            click.secho(
+                f"      - {q} : trop d'élèves partagent la réponse ({n} paires, maximum {limit})", fg="red"
+            )
+    click.echo(f"\n{len(exercises) - failed} exercice(s) sur {len(exercises)} sans problème.")
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
 @click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--roster",

@@ -98,8 +98,11 @@ def _number_question(q: Question, context: dict[str, Any]) -> tuple[float, tuple
     diagnoses = []
     for mistake in q.mistakes:
         wrong = _number(mistake.formula, context)
-        # a mistake must be told apart from the answer, or it would be graded right
-        if abs(wrong - answer) <= 2 * q.abs_tolerance:
+        # a mistake must be told apart from the answer (or it would be graded right)
+        # and from the other mistakes (or its diagnosis would be ambiguous)
+        if any(
+            abs(wrong - other) <= 2 * q.abs_tolerance for other in (answer, *(d.value for d in diagnoses))
+        ):
             raise _Redraw
         diagnoses.append(Diagnosis(wrong, render_text(mistake.explanation, context)))
     return answer, tuple(diagnoses)

@@ -18,6 +18,7 @@ from jinja2 import TemplateSyntaxError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from . import datasets
 from .errors import MercatiqueError
 from .expressions import ENVIRONMENT, FormulaError, check_syntax
 
@@ -151,8 +152,8 @@ def _french(error: ValidationError) -> tuple[str, str]:
         return where, "texte trop court"
     if kind == "oneOf" and "parameters" in list(error.absolute_path)[:1]:
         return where, (
-            "un paramètre se déclare soit avec min et max (et step), "
-            "soit avec choices, soit avec formula, et un seul de ces modes"
+            "un paramètre se déclare soit avec min et max (et step), soit avec choices, "
+            "soit avec formula, soit avec dataset, et un seul de ces modes"
         )
     if kind == "not" and "questions" in list(error.absolute_path)[:1]:
         return where, (
@@ -255,6 +256,11 @@ def _check_semantics(meta_path: Path, ex: Exercise) -> None:
             raise _fail(meta_path, where, "step est obligatoire quand min ou max n'est pas entier")
         if "formula" in spec:
             _check_formula(meta_path, f"{where}.formula", spec["formula"])
+        if "dataset" in spec and spec["dataset"] not in datasets.names():
+            known = ", ".join(datasets.names())
+            raise _fail(
+                meta_path, f"{where}.dataset", f"jeu de données « {spec['dataset']} » inconnu ({known})"
+            )
     for i, source in enumerate(ex.constraints):
         _check_formula(meta_path, f"constraints[{i}]", source)
     for i, name in enumerate(ex.given):

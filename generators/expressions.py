@@ -34,7 +34,21 @@ FUNCTIONS = {
     "exp": math.exp,
 }
 
+
+def table(frame, rows: int = 5) -> str:
+    """The first rows of a data set as a Markdown table, numbers in French."""
+    head = frame.head(rows)
+    lines = ["| " + " | ".join(map(str, head.columns)) + " |", "|" + "---|" * len(head.columns)]
+    for record in head.itertuples(index=False):
+        cells = [formatting.number(v) if isinstance(v, (int, float)) else str(v) for v in record]
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(frame) > rows:
+        lines.append(f"\n*… {formatting.number(len(frame))} lignes en tout.*")
+    return "\n".join(lines)
+
+
 FILTERS = {
+    "apercu": table,
     "euros": formatting.euros,
     "nombre": formatting.number,
     "pourcent": formatting.percent,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from . import formatting
 from .catalogue import Question
 from .expressions import render_text
@@ -74,15 +76,29 @@ def python_literal(value: Any) -> str:
     return repr(value)
 
 
-def given_code(variant: Variant) -> str:
-    """The student's own numbers, as Python variables, ready to compute with."""
+def given_code(variant: Variant, preview_rows: int | None = None) -> str:
+    """The student's own numbers, as Python variables, ready to compute with.
+
+    A data set becomes a pandas DataFrame read from CSV text inside the cell, so the
+    notebook needs no side file; `preview_rows` shortens it for a terminal.
+    """
     ex = variant.exercise
     lines = ["# Vos données (elles sont propres à votre énoncé)"]
+    tables = [n for n in ex.given if isinstance(variant.params[n], pd.DataFrame)]
+    if tables:
+        lines += ["import io", "", "import pandas as pd", ""]
     for name in ex.given:
+        value = variant.params[name]
+        if isinstance(value, pd.DataFrame):
+            shown = value if preview_rows is None else value.head(preview_rows)
+            csv_text = shown.to_csv(index=False, lineterminator="\n")
+            more = "" if preview_rows is None else f"# … ({len(value)} lignes en tout)\n"
+            lines.append(f'{name} = pd.read_csv(io.StringIO("""\\\n{csv_text}"""))\n{more}')
+            continue
         unit = ex.parameters[name].get("unit")
         comment = f"  # {unit}" if unit else ""
-        lines.append(f"{name} = {python_literal(variant.params[name])}{comment}")
-    return "\n".join(lines)
+        lines.append(f"{name} = {python_literal(value)}{comment}")
+    return "\n".join(lines).rstrip()
 
 
 def preview_text(variant: Variant) -> str:
@@ -91,7 +107,7 @@ def preview_text(variant: Variant) -> str:
     parts = [f"# {ex.title}", f"({ex.id} · chapitre {ex.chapter} · {points_label(ex.points)})"]
     parts += ["", "## Énoncé", "", statement(variant)]
     if ex.given:
-        parts += ["", "```python", given_code(variant), "```"]
+        parts += ["", "```python", given_code(variant, preview_rows=5), "```"]
     for i, q in enumerate(ex.questions, start=1):
         parts += ["", prompt(variant, q, i)]
     parts += ["", "## Réponses attendues", ""]

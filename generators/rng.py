@@ -54,6 +54,20 @@ class Stream:
     def uniform(self, low: float, high: float) -> float:
         return low + (high - low) * (self._next_word() / 2**64)
 
+    def normal(self, mean: float, sd: float) -> float:
+        """Approximately normal (Irwin-Hall: 12 uniforms), with no libm call whose last
+        digit could differ between machines."""
+        return mean + sd * (sum(self._next_word() / 2**64 for _ in range(12)) - 6)
+
+    def weighted(self, items: Sequence[T], weights: Sequence[int]) -> T:
+        """An item drawn with integer weights (exact, no float rounding)."""
+        pick = self.below(sum(weights))
+        for item, weight in zip(items, weights, strict=True):
+            if pick < weight:
+                return item
+            pick -= weight
+        raise AssertionError("unreachable")
+
     def choice(self, items: Sequence[T]) -> T:
         return items[self.below(len(items))]
 

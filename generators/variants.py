@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from . import datasets
 from .catalogue import Exercise, Question
 from .errors import MercatiqueError
 from .expressions import FormulaError, evaluate, render_text
@@ -52,6 +53,13 @@ class Variant:
     def context(self) -> dict[str, Any]:
         return {**self.params, "answers": self.answers}
 
+    def fingerprint(self) -> str:
+        """The drawn numbers as one comparable text (data sets as CSV)."""
+        return "\n".join(
+            f"{k}={v.to_csv(index=False) if hasattr(v, 'to_csv') else repr(v)}"
+            for k, v in self.params.items()
+        )
+
     def question(self, question_id: str) -> Question:
         return next(q for q in self.exercise.questions if q.id == question_id)
 
@@ -76,6 +84,8 @@ def _draw_params(exercise: Exercise, stream: Stream) -> dict[str, Any]:
                 params[name] = evaluate(spec["formula"], params)
             except ZeroDivisionError:
                 raise _Redraw from None
+        elif "dataset" in spec:
+            params[name] = datasets.build(spec["dataset"], stream, params, spec.get("options", {}))
         elif "choices" in spec:
             params[name] = stream.choice(spec["choices"])
         else:

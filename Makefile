@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint book clean
+.PHONY: install system-deps demo test test-fast lint book clean
 
 install: $(STAMP)
 
@@ -22,11 +22,25 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint
+# The book tests look at pages in headless Chromium (Debian's package); grading
+# sandboxes student kernels with bubblewrap. Installed here when missing (root).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v bwrap >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap >/dev/null; \
+	  else \
+	    echo "Installez d'abord : sudo apt-get install chromium bubblewrap"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) system-deps lint
 	$(BIN)/pytest
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
+
+book: $(STAMP)
+	$(BIN)/mercatique book
 
 clean:
 	rm -rf _build demo .pytest_cache

@@ -175,6 +175,19 @@ def grade_command(course_dir: Path, assignment: str, force: bool) -> None:
 
 @main.command()
 @click.option(
+    "--all", "full", is_flag=True, help="Reconstruit toutes les pages (sinon : seulement les modifiées)."
+)
+def book(full: bool) -> None:
+    """Construit le livre du cours en HTML (hors ligne) dans _build/html."""
+    from .book import build_book
+
+    click.echo("Construction du livre (les notebooks inchangés ne sont pas réexécutés)…")
+    html = build_book(full=full)
+    click.echo(f"Livre prêt : ouvrez {html / 'index.html'}")
+
+
+@main.command()
+@click.option(
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),

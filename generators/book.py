@@ -1,0 +1,35 @@
+"""`mercatique book`: build the course book with Jupyter Book 1, warnings as errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import MercatiqueError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_book(root: Path = PROJECT_ROOT, *, full: bool = False) -> Path:
+    """Build `_build/html`; notebooks are executed through Jupyter Book's cache.
+
+    Nitpicky mode and warnings-as-errors make a broken internal link or an unknown
+    glossary term fail the build instead of shipping.
+    """
+    command = [
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(root),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    if full:
+        command.append("--all")
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        log = (result.stdout + result.stderr).splitlines()
+        problems = [line for line in log if "WARNING" in line or "ERROR" in line] or log[-20:]
+        raise MercatiqueError("la construction du livre a échoué :\n" + "\n".join(problems[:40]))
+    return root / "_build" / "html"

@@ -1,0 +1,80 @@
+"""Self-check data for the book: a few variants of a template, as JSON for plain JavaScript.
+
+The book works from file:// with no server, so everything a self-check needs (statement,
+answers, typical mistakes, worked solution) is computed at build time from the same
+templates as the graded notebooks and embedded in the page.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from . import render
+from .catalogue import Exercise
+from .expressions import render_text
+from .variants import preview_variant
+
+BOOK_SEEDS = range(1, 13)
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+def to_html(markdown: str) -> str:
+    return _markdown().render(markdown)
+
+
+def has_self_check(ex: Exercise) -> bool:
+    """Case studies need a notebook (pandas); the other templates work in the page."""
+    return not any("dataset" in spec for spec in ex.parameters.values())
+
+
+def _question(variant, q) -> dict[str, Any]:
+    text = render_text(q.prompt, variant.context).strip()
+    item: dict[str, Any] = {"id": q.id, "kind": q.kind, "prompt": to_html(text), "points": q.points}
+    if q.kind == "choice":
+        item["options"] = [
+            {"letter": o.letter, "text": o.text, "explanation": o.explanation} for o in variant.options[q.id]
+        ]
+        item["answer"] = variant.answers[q.id]
+    else:
+        item.update(
+            unit=q.unit,
+            answer=variant.answers[q.id],
+            tolerance=q.abs_tolerance,
+            expected=render.expected_text(variant, q),
+            mistakes=[{"value": d.value, "explanation": d.explanation} for d in variant.diagnoses[q.id]],
+        )
+    return item
+
+
+def self_check_data(ex: Exercise) -> dict[str, Any]:
+    variants = [preview_variant(ex, seed) for seed in BOOK_SEEDS]
+    return {
+        "id": ex.id,
+        "title": ex.title,
+        "variants": [
+            {
+                "statement": to_html(render.statement(v)),
+                "questions": [_question(v, q) for q in ex.questions],
+                "solution": to_html(render.solution(v)),
+            }
+            for v in variants
+        ],
+    }
+
+
+def self_check_html(ex: Exercise) -> str:
+    """The widget's container and its data; selfcheck.js brings it to life."""
+    payload = json.dumps(self_check_data(ex), ensure_ascii=False).replace("</", "<\\/")
+    return (
+        f'<div class="mq-selfcheck" data-exercise="{ex.id}">'
+        f'<script type="application/json" class="mq-data">{payload}</script>'
+        "<noscript>Activez JavaScript pour vous entraîner ici.</noscript></div>"
+    )

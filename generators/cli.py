@@ -142,34 +142,92 @@ def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, .
     click.echo(f"Corrigé de l'enseignant : {result['answer_key']}")
 
 
-def _print_report(report, total: int | None = None) -> None:
+class _LazyBar:
+    """A progress bar whose length is known only once grading has screened the class."""
+
+    def __init__(self, label: str):
+        self.label, self.bar = label, None
+
+    def start(self, total: int) -> None:
+        if total:
+            self.bar = click.progressbar(
+                length=total, label=self.label, show_eta=True, show_pos=True, file=sys.stderr
+            )
+            self.bar.__enter__()
+
+    def advance(self, _student: str) -> None:
+        if self.bar:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.__exit__(None, None, None)
+
+
+def _print_report(report) -> None:
     click.echo(f"{len(report.graded)} copie(s) corrigée(s).")
+    if report.skipped:
+        click.echo(f"  - {len(report.skipped)} copie(s) déjà corrigée(s) et inchangée(s) : conservées")
     for student in report.unknown:
         click.secho(
             f"  - copie de « {student} » ignorée : identifiant absent de la liste de classe", fg="yellow"
         )
     for student, why in sorted(report.unreadable.items()):
         click.secho(f"  - copie de « {student} » non corrigée : {why}", fg="yellow")
+    for student, problems in sorted(report.problems.items()):
+        for problem in problems:
+            click.secho(f"  - copie de « {student} » : {problem}", fg="yellow")
     if report.not_submitted:
         click.echo(f"  - sans copie : {', '.join(report.not_submitted)}")
-    if report.nbgrader_errors:
-        click.secho(f"  - nbgrader a signalé des erreurs : voir {report.log}", fg="yellow")
     click.echo(f"Notes : {report.grades_csv}")
 
 
 @main.command("grade")
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("assignment")
-@click.option("--force", is_flag=True, help="Recorrige aussi les copies déjà corrigées.")
-def grade_command(course_dir: Path, assignment: str, force: bool) -> None:
+@click.option("--force", is_flag=True, help="Recorrige aussi les copies déjà corrigées et inchangées.")
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(1, 64),
+    help="Copies corrigées en parallèle (défaut : nombre de cœurs).",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 3600),
+    default=30,
+    show_default=True,
+    help="Temps maximal d'une cellule, en secondes.",
+)
+@click.option(
+    "--memory",
+    type=click.IntRange(128, 65536),
+    default=2048,
+    show_default=True,
+    help="Mémoire maximale d'un notebook, en Mo.",
+)
+@click.option(
+    "--no-sandbox",
+    is_flag=True,
+    help="Exécute les notebooks SANS isolation (déconseillé : seulement pour des copies de confiance).",
+)
+def grade_command(course_dir: Path, assignment: str, force: bool, workers: int | None, timeout: int,
+                  memory: int, no_sandbox: bool) -> None:  # fmt: skip
     """Corrige les copies de submitted/ et écrit exports/ASSIGNMENT_grades.csv."""
     from .course import open_course
     from .grade import grade
+    from .sandbox import Limits
 
     course = open_course(course_dir)
-    submitted = list((course.root / "submitted").glob(f"*/{assignment}"))
-    with _progress(len(submitted), "Correction") as bar:
-        report = grade(course, assignment, force=force, progress=lambda student: bar.update(1))
+    if no_sandbox:
+        click.secho("Attention : correction sans isolation (--no-sandbox).", fg="yellow", err=True)
+    bar = _LazyBar("Correction")
+    try:
+        report = grade(course, assignment, force=force, workers=workers, sandbox=not no_sandbox,
+                       limits=Limits(memory_mb=memory, cell_timeout=timeout),
+                       progress=bar.advance, on_total=bar.start)  # fmt: skip
+    finally:
+        bar.close()
     _print_report(report)
 
 

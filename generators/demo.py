@@ -9,6 +9,7 @@ from pathlib import Path
 from .assign import assign
 from .course import Course
 from .grade import GradingReport, grade
+from .sandbox import missing_tools
 from .setup_course import init_course
 from .simulate import Simulated, simulate_class
 
@@ -34,6 +35,9 @@ def run_demo(folder: Path, echo, progress_factory) -> tuple[Course, list[Simulat
     echo(f"    Corrigé de l'enseignant : {result['answer_key']}")
     simulated = simulate_class(course, DEMO_ASSIGNMENT)
     echo(f"3/4 {len(simulated)} copies simulées déposées dans {folder / 'submitted'}.")
-    with progress_factory(len(simulated), "4/4 Correction nbgrader") as bar:
-        report = grade(course, DEMO_ASSIGNMENT, progress=lambda student: bar.update(1))
+    sandbox = not missing_tools()
+    if not sandbox:
+        echo("    (bubblewrap absent : la démonstration corrige sans isolation ses propres copies simulées)")
+    with progress_factory(len(simulated), "4/4 Correction") as bar:
+        report = grade(course, DEMO_ASSIGNMENT, sandbox=sandbox, progress=lambda student: bar.update(1))
     return course, simulated, report

@@ -1,8 +1,13 @@
-"""`mercatique grade`: check the submissions, run nbgrader autograde, export the grades.
+"""`mercatique grade`: a whole class, sandboxed, in parallel, resumable.
 
-nbgrader executes each notebook and stores the points that `ReportVerdicts`
-decided outside the kernel; this module only screens what nbgrader would choke on
-(unknown students, unreadable notebooks) and writes the grades CSV from the gradebook.
+- Screening: unknown students and unreadable notebooks are reported, never graded.
+- Workers (one process each, `workers` at once) grade one submission each with
+  nbgrader's preprocessors and a sandboxed kernel; they never write the gradebook.
+- This process is the gradebook's only writer: one transaction per submission, then
+  a line in the grading journal. Killed at any point (even SIGKILL), a new run skips
+  what the journal records as stored and unchanged, and grades the rest: the grades
+  are those of an uninterrupted run. A re-submitted notebook changes its fingerprint
+  and is graded again.
 """
 
 from __future__ import annotations
@@ -10,19 +15,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-import subprocess
-import sys
+import os
+import warnings
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.utils import parse_utc
+from sqlalchemy.exc import SAWarning
 
 from .course import Course, write_atomic
 from .errors import MercatiqueError
+from .sandbox import Limits, require_sandbox
 from .setup_course import gradebook_students
+from .worker import Outcome, fingerprint, grade_submission
 
 GRADE_COLUMNS = ("student_id", "last_name", "first_name", "score", "max_score")
 
@@ -30,16 +39,17 @@ GRADE_COLUMNS = ("student_id", "last_name", "first_name", "score", "max_score")
 @dataclass
 class GradingReport:
     graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Already graded and unchanged since (resumed run)."""
     unknown: list[str] = field(default_factory=list)
     unreadable: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, list[str]] = field(default_factory=dict)
     not_submitted: list[str] = field(default_factory=list)
-    nbgrader_errors: bool = False
     grades_csv: Path | None = None
-    log: Path | None = None
 
 
 def check_notebook(path: Path) -> str | None:
-    """Why nbgrader could not grade this file (in French), or None if it can."""
+    """Why this file cannot be graded (in French), or None if it can."""
     if not path.is_file():
         return f"notebook {path.name} absent du dossier rendu"
     try:
@@ -55,7 +65,7 @@ def check_notebook(path: Path) -> str | None:
 
 
 def screen_submissions(course: Course, assignment: str, roster: set[str], report: GradingReport) -> list[str]:
-    """Student ids nbgrader may grade; the others are recorded in the report."""
+    """Student ids that may be graded; the others are recorded in the report."""
     gradable = []
     for folder in sorted((course.root / "submitted").glob(f"*/{assignment}")):
         student = folder.parent.name
@@ -71,39 +81,70 @@ def screen_submissions(course: Course, assignment: str, roster: set[str], report
     return gradable
 
 
-def _autograde(
-    course: Course,
-    assignment: str,
-    exclude: list[str],
-    force: bool,
-    progress: Callable[[str], None] | None,
-    log_path: Path,
-) -> bool:
-    """Run nbgrader autograde; True if it reported no error. Its log is kept."""
-    args = [sys.executable, "-m", "nbgrader", "autograde", assignment]
-    if force:
-        args.append("--force")
-    if exclude:
-        args.append("--CourseDirectory.student_id_exclude=" + ",".join(exclude))
-    pattern = re.compile(r"Autograding .*submitted[/\\]([^/\\]+)[/\\]")
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen(
-            args, cwd=course.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
-        )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            match = pattern.search(line)
-            if match and progress:
-                progress(match.group(1))
-        return proc.wait() == 0
+class Journal:
+    """Which submissions are stored in the gradebook, by fingerprint (one JSON file, replaced atomically)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, str] = json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+    def is_current(self, student: str, print_: str) -> bool:
+        return self.entries.get(student) == print_
+
+    def record(self, student: str, print_: str) -> None:
+        self.entries[student] = print_
+        write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
+
+
+def _timestamp(course: Course, assignment: str, student: str):
+    path = course.submitted(student, assignment) / "timestamp.txt"
+    if path.exists():
+        try:
+            return parse_utc(path.read_text().strip())
+        except Exception:
+            return None
+    return None
+
+
+def store(gb: Gradebook, course: Course, assignment: str, outcome: Outcome) -> None:
+    """One submission's scores in the gradebook, in one transaction."""
+    student = outcome.student
+    timestamp = _timestamp(course, assignment, student)
+    extra = {"timestamp": timestamp} if timestamp is not None else {}
+    with warnings.catch_warnings():
+        # nbgrader's own session handling triggers this SQLAlchemy notice on every new submission
+        warnings.simplefilter("ignore", SAWarning)
+        gb.update_or_create_submission(assignment, student, **extra)
+    try:
+        for grade_id, score in outcome.scores.items():
+            grade = gb.find_grade(grade_id, assignment, assignment, student)
+            grade.auto_score = score
+            grade.needs_manual_grade = grade.manual_score is not None or score is None
+        gb.db.commit()
+    except Exception:
+        gb.db.rollback()
+        raise
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def grade(
-    course: Course, assignment: str, *, force: bool = False, progress: Callable[[str], None] | None = None
+    course: Course,
+    assignment: str,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    sandbox: bool = True,
+    limits: Limits | None = None,
+    progress: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> GradingReport:
+    limits = limits or Limits()
     manifest = course.manifest(assignment)
+    if sandbox:
+        require_sandbox()
     students = gradebook_students(course)
     report = GradingReport()
     gradable = screen_submissions(course, assignment, set(students), report)
@@ -112,41 +153,69 @@ def grade(
             f"aucune copie à corriger dans {course.root / 'submitted'} pour le devoir « {assignment} » "
             f"(attendu : submitted/<identifiant>/{assignment}/{assignment}.ipynb)"
         )
-    excluded = sorted(report.unknown) + sorted(report.unreadable)
-    report.log = course.private / "logs" / f"autograde-{assignment}.log"
-    report.nbgrader_errors = not _autograde(course, assignment, excluded, force, progress, report.log)
+    journal = Journal(course.private / "grading" / f"{assignment}.json")
+    manifest_path = course.assignment_dir(assignment) / "manifest.json"
+    todo = []
+    for student in gradable:
+        current = fingerprint(course.submitted(student, assignment) / f"{assignment}.ipynb", manifest_path)
+        if not force and journal.is_current(student, current):
+            report.skipped.append(student)
+        else:
+            todo.append(student)
+    if on_total:
+        on_total(len(todo))
 
+    with Gradebook(course.db_url, course.course_id) as gb:
+        if todo:
+            with ProcessPoolExecutor(max_workers=min(workers or default_workers(), len(todo))) as pool:
+                futures = {
+                    pool.submit(grade_submission, str(course.root), assignment, s, sandbox, limits): s
+                    for s in todo
+                }
+                for future in as_completed(futures):
+                    student = futures[future]
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:  # a worker that died must not stop the class
+                        report.unreadable[student] = f"correction impossible ({type(exc).__name__}: {exc})"
+                    else:
+                        store(gb, course, assignment, outcome)
+                        journal.record(student, outcome.fingerprint)
+                        report.graded.append(student)
+                        if outcome.problems:
+                            report.problems[student] = outcome.problems
+                    if progress:
+                        progress(student)
+        report.grades_csv = export_grades(gb, course, assignment, manifest, students)
+    return report
+
+
+def export_grades(gb: Gradebook, course: Course, assignment: str, manifest: dict, students) -> Path:
+    """The grades CSV from the gradebook (where a teacher's manual grade wins)."""
     slots = manifest["slots"]
     header = list(GRADE_COLUMNS) + [s["key"] for s in slots]
     rows = []
-    with Gradebook(course.db_url, course.course_id) as gb:
-        for student_id in gradable:
-            try:
-                notebook = gb.find_submission_notebook(assignment, assignment, student_id)
-            except MissingEntry:
-                report.unreadable[student_id] = "nbgrader n'a pas pu corriger cette copie (voir le journal)"
-                continue
-            scores = {g.name: g.score for g in notebook.grades}
-            per_question = [float(scores.get(s["report_id"]) or 0.0) for s in slots]
-            student = students[student_id]
-            rows.append(
-                [
-                    student_id,
-                    student.last_name,
-                    student.first_name,
-                    _num(sum(per_question)),
-                    _num(sum(s["points"] for s in slots)),
-                    *map(_num, per_question),
-                ]
-            )
-            report.graded.append(student_id)
+    for student_id in sorted(students):
+        try:
+            notebook = gb.find_submission_notebook(assignment, assignment, student_id)
+        except MissingEntry:
+            continue
+        scores = {g.name: g.score for g in notebook.grades}
+        if all(scores.get(s["report_id"]) is None for s in slots):
+            continue  # submission created but never graded
+        per_question = [float(scores.get(s["report_id"]) or 0.0) for s in slots]
+        student = students[student_id]
+        rows.append([
+            student_id, student.last_name, student.first_name,
+            _num(sum(per_question)), _num(sum(s["points"] for s in slots)), *map(_num, per_question),
+        ])  # fmt: skip
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
-    report.grades_csv = course.exports / f"{assignment}_grades.csv"
-    write_atomic(report.grades_csv, buffer.getvalue())
-    return report
+    path = course.exports / f"{assignment}_grades.csv"
+    write_atomic(path, buffer.getvalue())
+    return path
 
 
 def _num(value: float) -> str:

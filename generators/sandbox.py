@@ -149,6 +149,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
+        # A SIGINT to the process group would also hit bwrap, which dies of it and takes
+        # the kernel along: interrupts go as a control message, the kernel signals itself.
+        self.kernel_spec.interrupt_mode = "message"
         return wrap_command(
             super().format_kernel_cmd(extra_arguments), self.scratch, self.limits, self.cgroup
         )

@@ -42,20 +42,49 @@ def fingerprint(notebook: Path, manifest: Path) -> str:
     return digest.hexdigest()
 
 
+HINTS = {
+    "FileNotFoundError": "fichier introuvable : le notebook ne voit que son propre espace de travail",
+    "PermissionError": "accès refusé : le notebook ne peut rien modifier hors de son espace de travail",
+    "URLError": "pas d'accès au réseau pendant la correction",
+    "ConnectionRefusedError": "pas d'accès au réseau pendant la correction",
+    "gaierror": "pas d'accès au réseau pendant la correction",
+}
+OUTPUT_LIMIT = 1_000_000
+
+
+def _output_size(cell) -> int:
+    total = 0
+    for out in cell.get("outputs", []):
+        total += len(str(out.get("text", ""))) + sum(len(str(v)) for v in out.get("data", {}).values())
+    return total
+
+
 def _problems_in_outputs(nb, limits: Limits) -> list[str]:
+    """A French reason for each kind of trouble the student's code ran into."""
     found = []
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells, start=1):
+        if _output_size(cell) > OUTPUT_LIMIT:
+            found.append(f"sortie trop volumineuse dans la cellule {number} : elle a été tronquée")
         for out in cell.get("outputs", []):
-            name = out.get("ename", "")
+            if out.get("output_type") != "error":
+                continue
+            name, value = out.get("ename", ""), str(out.get("evalue", ""))
             if name == "CellTimeoutError":
                 found.append(
-                    f"temps limite dépassé dans une cellule ({limits.cell_timeout} s) : "
-                    "boucle infinie ou calcul trop long ; la cellule a été interrompue"
+                    f"temps limite dépassé dans la cellule {number} ({limits.cell_timeout} s) : "
+                    "boucle infinie ou calcul trop long ; elle a été interrompue"
                 )
             elif name == "MemoryError":
-                found.append(f"mémoire dépassée (limite {formatting.number(limits.memory_mb)} Mo)")
-            elif name in ("BlockingIOError",) and "fork" in str(out.get("evalue", "")).lower():
-                found.append("trop de processus lancés (limite atteinte)")
+                limit = formatting.number(limits.memory_mb)
+                found.append(f"mémoire dépassée dans la cellule {number} (limite {limit} Mo)")
+            elif name == "BlockingIOError" or "Resource temporarily unavailable" in value:
+                found.append(f"trop de processus lancés dans la cellule {number} (limite atteinte)")
+            elif name == "OSError" and "Read-only file system" in value:
+                found.append(f"écriture interdite dans la cellule {number} : le système est en lecture seule")
+            elif name in HINTS:
+                found.append(f"{HINTS[name]} (cellule {number} : {name})")
+            elif name:
+                found.append(f"erreur Python dans la cellule {number} : {name}: {value[:80]}")
     return list(dict.fromkeys(found))
 
 

@@ -6,84 +6,19 @@ the grader's code: a question earns its points when the submitted value is the k
 
 from __future__ import annotations
 
-import ast
-import csv
 import json
-from collections import defaultdict
-from pathlib import Path
 
 import nbformat
 import pytest
-from click.testing import CliRunner
 
-from generators.cli import main
-from generators.course import open_course
 from generators.simulate import file_submission, set_answers
+from tests.helpers import Class, read_csv, run
 
 pytestmark = pytest.mark.slow
 
 EXERCISES = ["fnac-campagne-emailing", "air-france-service-client", "oasis-page-facebook"]
 A = "devoir-1"
 MIME = "application/vnd.mercatique.answer+json"
-
-
-def run(*args: str):
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-class Class:
-    """The course after assign, with helpers to file submissions."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.course = open_course(root)
-        self.key = read_csv(root / "exports" / f"{A}_answer_key.csv")
-        self.rows = defaultdict(list)
-        for row in self.key:
-            self.rows[row["student_id"]].append(row)
-        self.points = {s["cell_id"]: s["points"] for s in self.course.manifest(A)["slots"]}
-        self.deserved: dict[str, float] = {}
-
-    def released(self, student: str):
-        return nbformat.read(self.course.per_student_notebook(student, A), as_version=4)
-
-    def expected(self, row) -> object:
-        return ast.literal_eval(row["expected"])
-
-    def is_choice(self, row) -> bool:
-        return isinstance(self.expected(row), str)
-
-    def same_answer(self, mine, theirs) -> bool:
-        a, b = self.expected(mine), self.expected(theirs)
-        return a == b if isinstance(a, str) else abs(a - b) <= float(mine["tolerance"])
-
-    def wrong(self, row) -> str:
-        value = self.expected(row)
-        return repr("A" if value != "A" else "B") if isinstance(value, str) else repr(value * 3 + 11)
-
-    def submit(self, student, answers: dict[str, str], nb=None, deserved: float | None = None):
-        nb = nb if nb is not None else self.released(student)
-        file_submission(self.course, A, student, set_answers(nb, answers))
-        if deserved is not None:
-            self.deserved[student] = deserved
-
-    def all_right(self, student, fmt=repr):
-        return {r["cell_id"]: f"{r['variable']} = {fmt(self.expected(r))}" for r in self.rows[student]}
-
-    def all_wrong(self, student, prefix: str = ""):
-        answers = {r["cell_id"]: f"{r['variable']} = {self.wrong(r)}" for r in self.rows[student]}
-        first = self.rows[student][0]["cell_id"]
-        answers[first] = prefix + answers[first]
-        return answers
-
-    def max_points(self):
-        return sum(self.points.values())
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +32,7 @@ def klass(tmp_path_factory):
     assert run("init", root, "--roster", roster, "--course-id", "bts-test").exit_code == 0
     result = run("assign", root, A, *EXERCISES)
     assert result.exit_code == 0, result.output
-    return Class(root)
+    return Class(root, A)
 
 
 @pytest.fixture(scope="module")

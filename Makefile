@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps demo test test-fast lint book clean
+.PHONY: install system-deps demo test test-fast lint book bench clean
 
 install: $(STAMP)
 
@@ -41,6 +41,12 @@ test-fast: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/mercatique book
+
+# Speed figures (printed, never asserted): assignment generation, grading, book build.
+bench: $(STAMP) system-deps
+	$(BIN)/python -m benchmarks.generate_assignment
+	$(BIN)/python -m benchmarks.grading
+	$(BIN)/python -m benchmarks.book_build
 
 clean:
 	rm -rf _build demo .pytest_cache

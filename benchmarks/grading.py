@@ -1,0 +1,61 @@
+"""Benchmark: grading 100 submissions.
+
+Grades the same submissions twice, in one run on the same machine: with plain sequential
+`nbgrader autograde` (the course's nbgrader configuration, no sandbox), and with
+`mercatique grade` (sandboxed kernels, parallel workers). Prints both times, the ratio,
+and the floor: the kernel start times the number of notebooks divided by the workers.
+Run: .venv/bin/python -m benchmarks.grading [--students 100] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+
+from benchmarks.common import scratch_course, timed
+from generators.assign import assign
+from generators.course import open_course
+from generators.grade import default_workers, grade
+from generators.nbgrader_cli import run_nbgrader
+from generators.sandbox import missing_tools
+from generators.simulate import simulate_class
+
+EXERCISES = ["fnac-campagne-emailing", "air-france-service-client", "oasis-page-facebook"]
+KERNEL_START = 0.8  # seconds, measured in DESIGN.md §4
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=default_workers())
+    args = parser.parse_args()
+    folder, course = scratch_course(args.students)
+    results: dict[str, float] = {}
+    try:
+        assign(course, "devoir-bench", EXERCISES)
+        simulate_class(course, "devoir-bench")
+        twin = folder / "copie"
+        shutil.copytree(course.root, twin)
+        with timed(results, "nbgrader"):
+            run_nbgrader(open_course(twin), "autograde", "devoir-bench", "--force")
+        sandbox = not missing_tools()
+        with timed(results, "mercatique"):
+            grade(course, "devoir-bench", workers=args.workers, sandbox=sandbox, force=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    plain, ours = results["nbgrader"], results["mercatique"]
+    floor = KERNEL_START * args.students / args.workers
+    print(f"{args.students} copies, {len(EXERCISES)} exercices, {args.workers} processus de correction")
+    print(
+        f"nbgrader autograde (séquentiel, sans isolation) : {plain:7.2f} s ({plain / args.students:.2f} s/copie)"
+    )
+    label = "isolé" if sandbox else "SANS isolation"
+    print(
+        f"mercatique grade ({label}, parallèle)          : {ours:7.2f} s ({ours / args.students:.2f} s/copie)"
+    )
+    print(f"accélération nbgrader / mercatique             : {plain / ours:7.2f}")
+    print(f"plancher (démarrage des noyaux ÷ processus)    : {floor:7.2f} s")
+
+
+if __name__ == "__main__":
+    main()

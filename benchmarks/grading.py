@@ -46,16 +46,15 @@ def main() -> None:
     plain, ours = results["nbgrader"], results["mercatique"]
     floor = KERNEL_START * args.students / args.workers
     print(f"{args.students} copies, {len(EXERCISES)} exercices, {args.workers} processus de correction")
-    print(
-        f"nbgrader autograde (séquentiel, sans isolation) : {plain:7.2f} s ({plain / args.students:.2f} s/copie)"
-    )
     label = "isolé" if sandbox else "SANS isolation"
-    print(
-        f"mercatique grade ({label}, parallèle)          : {ours:7.2f} s ({ours / args.students:.2f} s/copie)"
-    )
-    print(f"accélération nbgrader / mercatique             : {plain / ours:7.2f}")
-    print(f"plancher (démarrage des noyaux ÷ processus)    : {floor:7.2f} s")
-
+    lines = [
+        ("nbgrader autograde (séquentiel, sans isolation)", plain, f"{plain / args.students:.2f} s/copie"),
+        (f"mercatique grade ({label}, parallèle)", ours, f"{ours / args.students:.2f} s/copie"),
+        ("plancher (démarrage des noyaux ÷ processus)", floor, ""),
+    ]
+    for text, seconds, detail in lines:
+        print(f"{text:<50} : {seconds:7.2f} s  {detail}")
+    print(f"{'accélération nbgrader / mercatique':<50} : {plain / ours:7.2f}")
 
 if __name__ == "__main__":
     main()

@@ -232,6 +232,30 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
 
 
 @main.command()
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
+def feedback(course_dir: Path, assignment: str) -> None:
+    """Une page de correction HTML par élève, dans feedback/<id>/ASSIGNMENT/."""
+    from .course import open_course
+    from .feedback import feedback_pages
+
+    pages = feedback_pages(open_course(course_dir), assignment)
+    click.echo(f"{len(pages)} page(s) de correction écrites dans {Path(course_dir) / 'feedback'}")
+    click.echo("Pour les rendre aux élèves avec nbgrader : nbgrader release_feedback " + assignment)
+
+
+@main.command()
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
+def report(course_dir: Path, assignment: str) -> None:
+    """Le bilan de la classe pour l'enseignant (une page HTML, graphiques compris)."""
+    from .course import open_course
+    from .report import build_report
+
+    click.echo(f"Bilan : {build_report(open_course(course_dir), assignment)}")
+
+
+@main.command()
 @click.option(
     "--all", "full", is_flag=True, help="Reconstruit toutes les pages (sinon : seulement les modifiées)."
 )

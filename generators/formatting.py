@@ -47,7 +47,7 @@ def round_half_up(value: float, decimals: int = 0) -> float:
     if not math.isfinite(value):
         return value
     quantum = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(repr(value)).quantize(quantum, rounding="ROUND_HALF_UP")
+    rounded = Decimal(repr(float(value))).quantize(quantum, rounding="ROUND_HALF_UP")
     return int(rounded) if decimals <= 0 else float(rounded)
 
 

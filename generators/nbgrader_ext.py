@@ -101,6 +101,8 @@ class ReportVerdicts(NbGraderPreprocessor):
             "student": student,
             "assignment": assignment,
             "verdicts": [v.to_dict() for v in verdicts.values()],
+            # what went wrong while running the notebook, when the grader knows (mercatique grade)
+            "problems": resources.get("mercatique", {}).get("problems", []),
         }
         write_atomic(
             course.verdicts_file(assignment, student), json.dumps(record, ensure_ascii=False, indent=1)

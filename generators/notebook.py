@@ -192,6 +192,10 @@ def personalise(
             )
         elif role == "given":
             cell.source = render.given_code(variants[meta["exercise"]])
+        elif role == "answer":
+            # nbgrader's release replaced the whole solution cell with its generic stub
+            q = variants[meta["exercise"]].question(meta["question"])
+            cell.source = answer_stub(q, variables[(meta["exercise"], q.id)])
         elif role == "prompt":
             variant = variants[meta["exercise"]]
             q = variant.question(meta["question"])

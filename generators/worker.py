@@ -133,6 +133,7 @@ def grade_submission(root: str, assignment: str, student: str, sandbox: bool, li
         outcome.problems.append(f"exécution impossible : {type(exc).__name__}: {str(exc)[:200]}")
     outcome.problems += _problems_in_outputs(nb, limits)
 
+    resources["mercatique"] = {"problems": outcome.problems}
     nb, resources = ReportVerdicts(config=config).preprocess(nb, resources)
     nb, resources = nbp.LimitOutput(config=config).preprocess(nb, resources)
     for cell in nb.cells:

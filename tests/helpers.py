@@ -73,5 +73,3 @@ class Class:
 
     def max_points(self):
         return sum(self.points.values())
-
-

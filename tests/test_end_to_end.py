@@ -237,3 +237,47 @@ def test_list_and_preview(tmp_path):
     assert run("preview", "oasis-page-facebook", "--seed", "4").output == preview.output
     unknown = run("preview", "inconnu")
     assert unknown.exit_code == 2 and "exercice inconnu" in unknown.output
+
+
+def test_per_student_notebook_answer_cells_show_the_variable(klass):
+    nb = klass.released(sorted(klass.rows)[0])
+    answers = [c.source for c in nb.cells if c.metadata.get("mercatique", {}).get("role") == "answer"]
+    variables = [r["variable"] for r in klass.rows[sorted(klass.rows)[0]]]
+    assert [a.split(" = ")[0] for a in answers] == variables
+
+
+def test_feedback_pages_show_answers_diagnosis_and_no_test_code_or_secret(graded):
+    c, grades, _, cheaters, _ = graded
+    result = run("feedback", c.root, A)
+    assert result.exit_code == 0, result.output
+    secret = c.course.secret
+    for student in grades:
+        page = (c.root / "feedback" / student / A / f"{A}.html").read_text(encoding="utf-8")
+        assert "Réponse attendue" in page and "Corrigé" in page
+        assert "_rapport" not in page and "mercatique.answer" not in page and secret not in page
+    half = sorted(c.rows)[2]
+    page = (c.root / "feedback" / half / A / f"{A}.html").read_text(encoding="utf-8")
+    assert f"Note : {grades[half]['score']} / " in page.replace("\u202f", "")
+
+
+def test_teacher_report_flags_unknown_broken_and_copied(graded):
+    c, grades, _, cheaters, broken = graded
+    result = run("report", c.root, A)
+    assert result.exit_code == 0, result.output
+    page = (c.root / "exports" / f"{A}_bilan.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 2
+    assert "intrus" in page and broken in page
+    assert (
+        f"{min(cheaters['copie'], sorted(c.rows)[0])} et {max(cheaters['copie'], sorted(c.rows)[0])}" in page
+    )
+    assert 'src="http' not in page and 'href="http' not in page
+
+
+def test_moodle_export_matches_by_email_and_idnumber(graded):
+    c, grades, *_ = graded
+    moodle = read_csv(c.root / "exports" / f"{A}_moodle.csv")
+    assert list(moodle[0]) == ["email", "idnumber", "nom", "prenom", A]
+    for row in moodle:
+        assert row["email"] == f"{row['idnumber']}@lycee.example"
+        assert row[A] == grades[row["idnumber"]]["score"]
+    assert len(moodle) == len(grades)

@@ -55,3 +55,9 @@ def test_same_variable_in_two_exercises_gets_a_suffix():
     slots = plan_slots([EXERCISES[0], EXERCISES[0]])
     variables = [s.variable for s in slots]
     assert len(set(variables)) == len(variables)
+
+
+def test_answer_cells_name_the_variable_to_fill():
+    nb = student_notebook("eleve001")
+    answers = [c.source for c in nb.cells if c.metadata.get("mercatique", {}).get("role") == "answer"]
+    assert answers and all(a.startswith(f"{s.variable} = ...") for a, s in zip(answers, SLOTS, strict=True))

@@ -1,0 +1,139 @@
+"""The course book as a student sees it: built with warnings as errors, then loaded in
+headless Chromium from file:// with every non-file request blocked and recorded."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generators.book import PROJECT_ROOT, build_book
+from generators.book_ext import glossary_entries
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = PROJECT_ROOT / "_build" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def html() -> Path:
+    return build_book()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.fail("Chromium est requis pour ces tests : apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class Visit:
+    """One page load with the network cut: what was requested outside file://, and what failed."""
+
+    def __init__(self, browser, url: str):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.external: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.page.route(re.compile(r"^(?!file:|data:|blob:|about:).*"), self._block)
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url, wait_until="load")
+
+    def _block(self, route):
+        self.external.append(route.request.url)
+        route.abort()
+
+
+def pages(html: Path) -> list[Path]:
+    return sorted(p for p in html.rglob("*.html") if "_static" not in p.parts)
+
+
+def test_every_page_loads_offline_without_external_or_failed_requests(html, browser):
+    found = pages(html)
+    assert len(found) >= 12
+    for path in found:
+        visit = Visit(browser, path.as_uri())
+        assert visit.external == [], (path.name, visit.external)
+        assert visit.failed == [], (path.name, visit.failed)
+        assert visit.errors == [], (path.name, visit.errors)
+        assert visit.page.locator("html").get_attribute("lang") == "fr"
+        visit.page.close()
+
+
+def test_search_works_offline(html, browser):
+    visit = Visit(browser, (html / "search.html").as_uri() + "?q=fidélisation")
+    visit.page.wait_for_selector("#search-results li", timeout=15000)
+    assert visit.page.locator("#search-results li").count() > 0
+    assert visit.external == []
+
+
+def test_chapter_page_screenshot(html, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    visit = Visit(browser, (html / "book" / "parcours-client.html").as_uri())
+    assert "Objectifs" in visit.page.content()
+    visit.page.screenshot(path=str(SHOTS / "chapitre.png"), full_page=False)
+    assert (SHOTS / "chapitre.png").stat().st_size > 20_000
+
+
+def _french(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def test_self_check_accepts_french_input_diagnoses_mistakes_and_changes_numbers(html, browser):
+    visit = Visit(browser, (html / "book" / "mesure-efficacite.html").as_uri())
+    widget = visit.page.locator(".mq-selfcheck").first
+    widget.wait_for()
+    data = json.loads(widget.locator("script.mq-data").text_content())
+    version = int(re.search(r"Version (\d+)", widget.locator(".mq-count").text_content()).group(1))
+    question = next(q for q in data["variants"][version - 1]["questions"] if q["kind"] == "number")
+    position = [q["id"] for q in data["variants"][version - 1]["questions"]].index(question["id"])
+    box = widget.locator(".mq-question").nth(position)
+    box.locator("input").fill(_french(question["answer"]))
+    widget.locator("button.mq-check").click()
+    assert "Bonne réponse" in box.locator(".mq-feedback").text_content()
+    box.locator("input").fill(_french(question["mistakes"][0]["value"]))
+    widget.locator("button.mq-check").click()
+    assert "Erreur fréquente" in box.locator(".mq-feedback").text_content()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    widget.locator("button.mq-reveal").click()
+    assert widget.locator(".mq-solution").is_visible()
+    widget.screenshot(path=str(SHOTS / "autoevaluation.png"))
+    assert (SHOTS / "autoevaluation.png").stat().st_size > 10_000
+    before = widget.locator(".mq-statement").inner_html()
+    widget.locator("button.mq-next").click()
+    assert widget.locator(".mq-statement").inner_html() != before
+    assert visit.external == [] and visit.errors == []
+
+
+def test_glossary_defines_each_term_once_and_chapters_link_to_it(html):
+    entries = glossary_entries(PROJECT_ROOT / "book" / "_glossaire")
+    terms = [t.casefold() for t, _, _ in entries]
+    assert len(terms) == len(set(terms)) and len(terms) >= 40
+    glossary = (html / "book" / "glossaire.html").read_text(encoding="utf-8")
+    assert glossary.count('<dt id="term-') == len(terms)
+    chapter = (html / "book" / "communication-digitale.html").read_text(encoding="utf-8")
+    assert 'href="glossaire.html#term-' in chapter
+
+
+def test_ui_is_french(html):
+    text = (html / "book" / "parcours-client.html").read_text(encoding="utf-8")
+    assert 'lang="fr"' in text
+    assert "Rechercher" in text

@@ -212,7 +212,9 @@ def export_grades(gb: Gradebook, course: Course, assignment: str, manifest: dict
     path = course.exports / f"{assignment}_grades.csv"
     write_atomic(path, _csv_text(header, rows))
     moodle = [[students[r[0]].email, r[0], r[1], r[2], r[3]] for r in rows]
-    write_atomic(course.exports / f"{assignment}_moodle.csv", _csv_text(MOODLE_COLUMNS + [assignment], moodle))
+    write_atomic(
+        course.exports / f"{assignment}_moodle.csv", _csv_text(MOODLE_COLUMNS + [assignment], moodle)
+    )
     return path
 
 

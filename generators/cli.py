@@ -234,6 +234,21 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
 @main.command()
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("assignment")
+@click.argument("zip_or_folder", type=click.Path(exists=True, path_type=Path))
+def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
+    """Importe l'archive Moodle des travaux remis dans submitted/ (élèves reconnus par leur nom)."""
+    from .collect import collect as collect_archive
+    from .course import open_course
+
+    collected, unmatched = collect_archive(open_course(course_dir), assignment, zip_or_folder)
+    click.echo(f"{len(collected)} copie(s) importée(s) dans {Path(course_dir) / 'submitted'}")
+    for name in unmatched:
+        click.secho(f"  - non reconnu dans la liste de classe : {name}", fg="yellow")
+
+
+@main.command()
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
 def feedback(course_dir: Path, assignment: str) -> None:
     """Une page de correction HTML par élève, dans feedback/<id>/ASSIGNMENT/."""
     from .course import open_course

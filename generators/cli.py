@@ -115,11 +115,12 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
     help="Liste de classe CSV (UTF-8) : id,last_name,first_name,email.",
 )
 @click.option("--course-id", help="Identifiant du cours (par défaut : le nom du dossier).")
-def init(course_dir: Path, roster: Path, course_id: str | None) -> None:
+@click.option("--db", "db_url", help="Carnet de notes ailleurs que dans le dossier (postgresql://utilisateur@hôte/base).")
+def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | None) -> None:
     """Crée un cours nbgrader et importe la liste de classe."""
     from .setup_course import init_course
 
-    course, students = init_course(course_dir, roster, course_id)
+    course, students = init_course(course_dir, roster, course_id, db_url)
     click.echo(f"Cours « {course.course_id} » créé dans {course.root} avec {len(students)} élèves.")
     click.echo("Le secret du cours est dans .mercatique/ : ne le diffusez pas.")
 

@@ -78,8 +78,14 @@ c.ClearSolutions.code_stub = {{"python": "# VOTRE RÉPONSE ICI\\nraise NotImplem
 '''
 
 
-def init_course(root: Path, roster_path: Path, course_id: str | None = None) -> tuple[Course, list[Student]]:
-    """Create the course; the roster is checked whole before anything is written."""
+def init_course(
+    root: Path, roster_path: Path, course_id: str | None = None, db_url: str | None = None
+) -> tuple[Course, list[Student]]:
+    """Create the course; the roster is checked whole before anything is written.
+
+    The gradebook is SQLite in the course folder unless `db_url` names another database
+    (PostgreSQL for a school: postgresql://user:password@host/database).
+    """
     root = Path(root).resolve()
     course_id = course_id or root.name
     if not COURSE_ID.match(course_id):
@@ -91,7 +97,9 @@ def init_course(root: Path, roster_path: Path, course_id: str | None = None) -> 
     course = Course(root)
     if (course.private / "course.json").exists():
         raise MercatiqueError(f"{root} contient déjà un cours ; choisissez un autre dossier.")
-    db_url = "sqlite:///" + str(root / "gradebook.db")
+    db_url = db_url or "sqlite:///" + str(root / "gradebook.db")
+    if not db_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg2:", "mysql")):
+        raise MercatiqueError(f"adresse de base de données non reconnue : « {db_url} » (sqlite:/// ou postgresql://)")
     root.mkdir(parents=True, exist_ok=True)
     (root / "source").mkdir(exist_ok=True)
     course.exports.mkdir(exist_ok=True)
@@ -112,7 +120,11 @@ def init_course(root: Path, roster_path: Path, course_id: str | None = None) -> 
 
 def _import_students(db_url: str, course_id: str, students: list[Student]) -> None:
     """One transaction: the gradebook gets every student or none."""
-    with Gradebook(db_url, course_id) as gb:
+    try:
+        gradebook = Gradebook(db_url, course_id)
+    except Exception as exc:
+        raise MercatiqueError(f"impossible d'ouvrir le carnet de notes {db_url} : {exc}") from None
+    with gradebook as gb:
         try:
             for s in students:
                 gb.db.merge(

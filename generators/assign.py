@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import shutil
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from .catalogue import Exercise, find_exercise, load_exercise
-from .course import Course, write_atomic
+from .course import Course, csv_text, write_atomic
 from .errors import MercatiqueError
 from .nbgrader_cli import run_nbgrader
 from .notebook import Slot, personalise, plan_slots, source_notebook
@@ -90,7 +89,7 @@ def assign(
             progress(done, len(ordered))
 
     key_path = course.exports / f"{assignment}_answer_key.csv"
-    write_atomic(key_path, _csv(KEY_COLUMNS, key_rows))
+    write_atomic(key_path, csv_text(KEY_COLUMNS, key_rows))
     return {
         "students": len(ordered),
         "per_student": course.root / "release_per_student",
@@ -110,14 +109,6 @@ def _key_rows(student_id: str, variants, slots: list[Slot]) -> list[tuple]:
             (student_id, slot.exercise, slot.key, slot.cell_id, slot.variable, repr(expected), tolerance)
         )
     return rows
-
-
-def _csv(header, rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def read_answer_key(path: Path) -> list[dict[str, str]]:

@@ -115,7 +115,11 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
     help="Liste de classe CSV (UTF-8) : id,last_name,first_name,email.",
 )
 @click.option("--course-id", help="Identifiant du cours (par défaut : le nom du dossier).")
-@click.option("--db", "db_url", help="Carnet de notes ailleurs que dans le dossier (postgresql://utilisateur@hôte/base).")
+@click.option(
+    "--db",
+    "db_url",
+    help="Carnet de notes ailleurs que dans le dossier (postgresql://utilisateur@hôte/base).",
+)
 def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | None) -> None:
     """Crée un cours nbgrader et importe la liste de classe."""
     from .setup_course import init_course

@@ -14,6 +14,8 @@ COURSE_DIR/
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import secrets
@@ -38,6 +40,15 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def csv_text(header, rows) -> str:
+    """A machine CSV (comma, LF line ends), written whole by `write_atomic`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

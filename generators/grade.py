@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import warnings
@@ -27,7 +25,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 
-from .course import Course, write_atomic
+from .course import Course, csv_text, write_atomic
 from .errors import MercatiqueError
 from .sandbox import Limits, require_sandbox
 from .setup_course import gradebook_students
@@ -210,25 +208,15 @@ def export_grades(gb: Gradebook, course: Course, assignment: str, manifest: dict
             _num(sum(per_question)), _num(sum(s["points"] for s in slots)), *map(_num, per_question),
         ])  # fmt: skip
     path = course.exports / f"{assignment}_grades.csv"
-    write_atomic(path, _csv_text(header, rows))
+    write_atomic(path, csv_text(header, rows))
     moodle = [[students[r[0]].email, r[0], r[1], r[2], r[3]] for r in rows]
-    write_atomic(
-        course.exports / f"{assignment}_moodle.csv", _csv_text(MOODLE_COLUMNS + [assignment], moodle)
-    )
+    write_atomic(course.exports / f"{assignment}_moodle.csv", csv_text(MOODLE_COLUMNS + [assignment], moodle))
     return path
 
 
 MOODLE_COLUMNS = ["email", "idnumber", "nom", "prenom"]
 """Moodle's gradebook import matches a student by e-mail address or by ID number (idnumber
 = the roster's id); the last column is the grade item, in points."""
-
-
-def _csv_text(header, rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def _num(value: float) -> str:

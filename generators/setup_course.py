@@ -99,7 +99,9 @@ def init_course(
         raise MercatiqueError(f"{root} contient déjà un cours ; choisissez un autre dossier.")
     db_url = db_url or "sqlite:///" + str(root / "gradebook.db")
     if not db_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg2:", "mysql")):
-        raise MercatiqueError(f"adresse de base de données non reconnue : « {db_url} » (sqlite:/// ou postgresql://)")
+        raise MercatiqueError(
+            f"adresse de base de données non reconnue : « {db_url} » (sqlite:/// ou postgresql://)"
+        )
     root.mkdir(parents=True, exist_ok=True)
     (root / "source").mkdir(exist_ok=True)
     course.exports.mkdir(exist_ok=True)

@@ -73,3 +73,18 @@ class Class:
 
     def max_points(self):
         return sum(self.points.values())
+
+
+def new_course(base: Path, size: int, assignments: dict[str, list[str]], *init_args: str) -> Path:
+    """A course for a class of `size` (French names) with its assignments created."""
+    from tests.conftest import roster_text
+
+    roster = base / "classe.csv"
+    roster.write_text(roster_text(size), encoding="utf-8")
+    root = base / "cours"
+    result = run("init", root, "--roster", roster, *init_args)
+    assert result.exit_code == 0, result.output
+    for assignment, exercises in assignments.items():
+        result = run("assign", root, assignment, *exercises)
+        assert result.exit_code == 0, result.output
+    return root

@@ -10,7 +10,7 @@ import pytest
 from generators.collect import match_student, name_index
 from generators.roster import Student
 from generators.setup_course import gradebook_students
-from tests.helpers import Class, run
+from tests.helpers import Class, new_course, run
 
 STUDENTS = {
     "a1": Student("a1", "Lefèvre", "Éloïse"),
@@ -36,13 +36,7 @@ def test_moodle_names_match_the_roster(path, expected):
 
 @pytest.mark.slow
 def test_collect_a_moodle_zip_into_submitted(tmp_path):
-    from tests.conftest import roster_text
-
-    roster = tmp_path / "classe.csv"
-    roster.write_text(roster_text(6), encoding="utf-8")
-    root = tmp_path / "cours"
-    assert run("init", root, "--roster", roster).exit_code == 0
-    assert run("assign", root, "devoir-1", "oasis-page-facebook").exit_code == 0
+    root = new_course(tmp_path, 6, {"devoir-1": ["oasis-page-facebook"]})
     c = Class(root, "devoir-1")
     archive = tmp_path / "moodle.zip"
     students = gradebook_students(c.course)

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from generators.simulate import file_submission, set_answers
-from tests.helpers import Class, read_csv, run
+from tests.helpers import Class, new_course, read_csv, run
 
 pytestmark = pytest.mark.slow
 
@@ -23,15 +23,7 @@ MIME = "application/vnd.mercatique.answer+json"
 
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory):
-    from tests.conftest import roster_text
-
-    base = tmp_path_factory.mktemp("e2e")
-    roster = base / "classe.csv"
-    roster.write_text(roster_text(30), encoding="utf-8")
-    root = base / "cours"
-    assert run("init", root, "--roster", roster, "--course-id", "bts-test").exit_code == 0
-    result = run("assign", root, A, *EXERCISES)
-    assert result.exit_code == 0, result.output
+    root = new_course(tmp_path_factory.mktemp("e2e"), 30, {A: EXERCISES}, "--course-id", "bts-test")
     return Class(root, A)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Class, read_csv, run
+from tests.helpers import Class, new_course, read_csv, run
 
 pytestmark = pytest.mark.slow
 
@@ -56,17 +56,11 @@ def postgres_url():
 
 
 def test_two_assignments_graded_at_once_on_postgresql(postgres_url, tmp_path):
-    from tests.conftest import roster_text
-
-    roster = tmp_path / "classe.csv"
-    roster.write_text(roster_text(8), encoding="utf-8")
-    root = tmp_path / "cours"
-    result = run("init", root, "--roster", roster, "--db", postgres_url)
-    assert result.exit_code == 0, result.output
+    exercises = {"devoir-a": ["fnac-campagne-emailing"], "devoir-b": ["oasis-page-facebook"]}
+    root = new_course(tmp_path, 8, exercises, "--db", postgres_url)
     assert not (root / "gradebook.db").exists()
     klasses = {}
-    for assignment, exercise in (("devoir-a", "fnac-campagne-emailing"), ("devoir-b", "oasis-page-facebook")):
-        assert run("assign", root, assignment, exercise).exit_code == 0
+    for assignment in exercises:
         c = Class(root, assignment)
         for i, student in enumerate(sorted(c.rows)):
             c.submit(student, c.all_right(student) if i % 2 else c.all_wrong(student))

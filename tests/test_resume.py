@@ -15,7 +15,7 @@ import pytest
 
 from generators.course import open_course
 from generators.grade import grade
-from tests.helpers import Class, read_csv, run
+from tests.helpers import Class, new_course, read_csv
 
 pytestmark = pytest.mark.slow
 A = "devoir-r"
@@ -23,14 +23,8 @@ A = "devoir-r"
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
-    from tests.conftest import roster_text
-
     base = tmp_path_factory.mktemp("resume")
-    roster = base / "classe.csv"
-    roster.write_text(roster_text(12), encoding="utf-8")
-    root = base / "cours"
-    assert run("init", root, "--roster", roster).exit_code == 0
-    assert run("assign", root, A, "fnac-campagne-emailing", "oasis-page-facebook").exit_code == 0
+    root = new_course(base, 12, {A: ["fnac-campagne-emailing", "oasis-page-facebook"]})
     c = Class(root, A)
     for i, student in enumerate(sorted(c.rows)):
         answers = c.all_right(student) if i % 3 else c.all_wrong(student)

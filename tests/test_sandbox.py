@@ -13,7 +13,7 @@ import pytest
 
 from generators.sandbox import pids_cgroup_root
 from generators.simulate import file_submission, set_answers
-from tests.helpers import Class, read_csv, run
+from tests.helpers import Class, new_course, read_csv, run
 
 pytestmark = pytest.mark.slow
 A = "devoir-h"
@@ -37,14 +37,7 @@ class _Quiet(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    from tests.conftest import roster_text
-
-    base = tmp_path_factory.mktemp("hostile")
-    roster = base / "classe.csv"
-    roster.write_text(roster_text(14), encoding="utf-8")
-    root = base / "cours"
-    assert run("init", root, "--roster", roster).exit_code == 0
-    assert run("assign", root, A, "fnac-campagne-emailing").exit_code == 0
+    root = new_course(tmp_path_factory.mktemp("hostile"), 14, {A: ["fnac-campagne-emailing"]})
     c = Class(root, A)
     course = c.course
 

@@ -129,13 +129,26 @@ def wrap_command(command: list[str], scratch: Path, limits: Limits, cgroup: Path
     return ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(cgroup), *wrapped]
 
 
+def sweep_stale_cgroups() -> None:
+    """Remove the empty pids cgroups that a killed grading run left behind."""
+    root = pids_cgroup_root()
+    if root is None:
+        return
+    for group in root.glob("mercatique-*"):
+        with contextlib.suppress(OSError):
+            if not (group / "cgroup.procs").read_text().split():
+                group.rmdir()
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel starts inside the sandbox, over IPC sockets."""
 
     limits = Limits()
+    scratch_root: str | None = None
+    """Where scratch folders go (one folder per grading run, removed by the grader)."""
 
     def __init__(self, **kwargs):
-        self.scratch = Path(tempfile.mkdtemp(prefix="mercatique-noyau-"))
+        self.scratch = Path(tempfile.mkdtemp(prefix="mercatique-noyau-", dir=self.scratch_root))
         self.cgroup = make_pids_cgroup(self.limits.processes)
         kwargs.setdefault("transport", "ipc")
         kwargs.setdefault("ip", str(self.scratch / "ipc"))
@@ -156,8 +169,12 @@ class SandboxedKernelManager(AsyncKernelManager):
             super().format_kernel_cmd(extra_arguments), self.scratch, self.limits, self.cgroup
         )
 
+    def release(self) -> None:
+        """Kill what is left of the sandbox and remove its files (idempotent)."""
+        remove_cgroup(self.cgroup)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)
         if not restart:
-            remove_cgroup(self.cgroup)
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.release()

@@ -88,7 +88,9 @@ def _problems_in_outputs(nb, limits: Limits) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def grade_submission(root: str, assignment: str, student: str, sandbox: bool, limits: Limits) -> Outcome:
+def grade_submission(
+    root: str, assignment: str, student: str, sandbox: bool, limits: Limits, scratch_root: str | None = None
+) -> Outcome:
     """Sanitize, execute in the sandbox, decide verdicts, keep the autograded notebook."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from nbgrader import preprocessors as nbp
@@ -118,6 +120,7 @@ def grade_submission(root: str, assignment: str, student: str, sandbox: bool, li
         nb, resources = step(config=config).preprocess(nb, resources)
 
     SandboxedKernelManager.limits = limits
+    SandboxedKernelManager.scratch_root = scratch_root
     manager = SandboxedKernelManager if sandbox else AsyncKernelManager
     execute = nbp.Execute(config=config, kernel_manager_class=manager, timeout=limits.cell_timeout)
     try:
@@ -131,6 +134,10 @@ def grade_submission(root: str, assignment: str, student: str, sandbox: bool, li
         outcome.problems.append("le noyau ne répondait plus et a été arrêté : boucle infinie ?")
     except Exception as exc:  # a broken kernel must not stop the class
         outcome.problems.append(f"exécution impossible : {type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        # a kernel that died or timed out is not always shut down by nbclient
+        if isinstance(getattr(execute, "km", None), SandboxedKernelManager):
+            execute.km.release()
     outcome.problems += _problems_in_outputs(nb, limits)
 
     resources["mercatique"] = {"problems": outcome.problems}

@@ -128,3 +128,18 @@ def test_nothing_outside_the_scratch_space_changed(hostile):
     assert digest(protected) == before
     assert not marker.exists()
     assert _Quiet.hits == []
+
+
+def test_without_bubblewrap_grading_refuses_and_names_the_fix(tmp_path, monkeypatch):
+    root = new_course(tmp_path, 3, {"d": ["oasis-page-facebook"]})
+    c = Class(root, "d")
+    for student in c.rows:
+        c.submit(student, c.all_right(student))
+    monkeypatch.setenv("PATH", str(tmp_path / "vide"))  # no bwrap, no prlimit
+    refused = run("grade", root, "d")
+    assert refused.exit_code == 2
+    assert "bubblewrap" in refused.output and "--no-sandbox" in refused.output
+    monkeypatch.undo()
+    trusted = run("grade", root, "d", "--no-sandbox")
+    assert trusted.exit_code == 0, trusted.output
+    assert all(float(r["score"]) == c.max_points() for r in read_csv(root / "exports" / "d_grades.csv"))

@@ -56,5 +56,6 @@ def main() -> None:
         print(f"{text:<50} : {seconds:7.2f} s  {detail}")
     print(f"{'accélération nbgrader / mercatique':<50} : {plain / ours:7.2f}")
 
+
 if __name__ == "__main__":
     main()

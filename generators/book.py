@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,10 @@ def build_book(root: Path = PROJECT_ROOT, *, full: bool = False) -> Path:
         "--keep-going",
     ]
     if full:
+        # start from an empty site (no page of a removed chapter left behind); the
+        # execution cache beside it is kept
+        for stale in ("html", ".doctrees"):
+            shutil.rmtree(root / "_build" / stale, ignore_errors=True)
         command.append("--all")
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:

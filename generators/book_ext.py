@@ -92,6 +92,22 @@ class FullGlossary(SphinxDirective):
         return container.children
 
 
+def _drop_duplicate_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """sphinx-thebe (loaded by Jupyter Book) adds its inline configuration twice, and the
+    second `const` declaration is a JavaScript error on every page: keep one of each."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (
+            # the same inline script is registered once as filename None, once as ""
+            str(getattr(script, "filename", script) or ""),
+            repr(sorted(getattr(script, "attributes", {}).items())),
+        )
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def _static_path(app: Sphinx) -> None:
     app.config.html_static_path.append(str(STATIC))
 
@@ -100,6 +116,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("exercices-chapitre", ChapterExercises)
     app.add_directive("glossaire-complet", FullGlossary)
     app.connect("builder-inited", _static_path)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     app.add_js_file("selfcheck.js")
     app.add_css_file("selfcheck.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

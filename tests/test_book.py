@@ -29,7 +29,7 @@ SHOTS = PROJECT_ROOT / "_build" / "screenshots"
 
 @pytest.fixture(scope="module")
 def html() -> Path:
-    return build_book()
+    return build_book(full=True)
 
 
 @pytest.fixture(scope="module")

@@ -48,6 +48,12 @@
 
   function renderVariant(root, data, index) {
     var variant = data.variants[index];
+    var host = root;
+    root = host.querySelector(".mq-body");
+    if (!root) {
+      root = el("div", "mq-body");
+      host.appendChild(root);
+    }
     root.innerHTML = "";
     var head = el("div", "mq-head");
     head.appendChild(el("span", "mq-badge", "S'entraîner"));
@@ -117,7 +123,7 @@
       reveal.textContent = solution.hidden ? "Voir le corrigé" : "Masquer le corrigé";
     });
     next.addEventListener("click", function () {
-      renderVariant(root, data, (index + 1) % data.variants.length);
+      renderVariant(host, data, (index + 1) % data.variants.length);
     });
   }
 

@@ -107,11 +107,22 @@ def remove_cgroup(group: Path | None) -> None:
 
 def wrap_command(command: list[str], scratch: Path, limits: Limits, cgroup: Path | None = None) -> list[str]:
     """`command` run inside bwrap, under rlimits (and in a pids cgroup when one is given)."""
-    bwrap = ["bwrap", "--unshare-all", "--die-with-parent"]
+    # mounts apply in order: the empty /tmp first, so a venv or scratch space that lives
+    # under /tmp (a course cloned there) is bound on top of it, not hidden by it
+    bwrap = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
     for root in _read_only_roots():
         bwrap += ["--ro-bind", str(root), str(root)]
     bwrap += [
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
         "--bind", str(scratch), str(scratch), "--chdir", str(scratch),
         "--setenv", "HOME", str(scratch), "--setenv", "MPLCONFIGDIR", str(scratch),
         "--setenv", "MPLBACKEND", "Agg", "--unsetenv", "JPY_PARENT_PID",

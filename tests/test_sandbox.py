@@ -143,3 +143,22 @@ def test_without_bubblewrap_grading_refuses_and_names_the_fix(tmp_path, monkeypa
     trusted = run("grade", root, "d", "--no-sandbox")
     assert trusted.exit_code == 0, trusted.output
     assert all(float(r["score"]) == c.max_points() for r in read_csv(root / "exports" / "d_grades.csv"))
+
+
+def test_a_venv_under_tmp_stays_visible_inside_the_sandbox(tmp_path, monkeypatch):
+    """A course cloned under /tmp has its venv there: the sandbox's empty /tmp must not hide it."""
+    import subprocess
+
+    from generators import sandbox
+
+    venv = tmp_path / "clone" / ".venv"
+    venv.mkdir(parents=True)
+    (venv / "marker.txt").write_text("présent", encoding="utf-8")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(
+        sandbox, "_read_only_roots", lambda: [Path("/usr"), Path("/bin"), Path("/lib"), Path("/lib64"), venv]
+    )
+    command = sandbox.wrap_command(["/bin/cat", str(venv / "marker.txt")], scratch, sandbox.Limits())
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.stdout == "présent", result.stderr

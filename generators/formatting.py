@@ -32,7 +32,8 @@ def percent(value: float, decimals: int = 2) -> str:
 
     Trailing zeros are dropped so that `20 %` stays `20 %`.
     """
-    text = number(round_half_up(value, decimals), None)
+    pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+    text = format_decimal(round_half_up(value, decimals), format=pattern, locale=LOCALE)
     return f"{text}\u00a0%"
 
 

@@ -18,6 +18,12 @@ def test_percent_keeps_significant_decimals_only():
     assert formatting.percent(8.0597) == f"8,06{NBSP}%"
 
 
+def test_percent_shows_as_many_decimals_as_asked_beyond_three():
+    """Tiny funnel rates are asked to 4 decimals; Babel's default pattern stops at 3."""
+    assert formatting.percent(0.26882, 4) == f"0,2688{NBSP}%"
+    assert formatting.percent(12400.5, 1) == f"12{NNBSP}400,5{NBSP}%"
+
+
 def test_rounding_is_half_up_as_taught():
     assert formatting.round_half_up(2.5) == 3
     assert formatting.round_half_up(2.675, 2) == 2.68

@@ -3,7 +3,7 @@
 Compares `mercatique assign` (source notebook, nbgrader generate_assignment, 300
 personalised notebooks, answer key) with plain `nbgrader generate_assignment` of the
 same source notebook, on the same machine, in one run; prints both and the ratio.
-Run: .venv/bin/python benchmarks/generate_assignment.py [--students 300]
+Run: .venv/bin/python -m benchmarks.generate_assignment [--students 300]
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from benchmarks.common import scratch_course, timed
 from generators.assign import assign
 from generators.nbgrader_cli import run_nbgrader
 
+# five distinct templates: three KPI exercises, one concept question, one pandas case
 EXERCISES = [
     "fnac-campagne-emailing",
-    "air-france-service-client",
-    "oasis-page-facebook",
-    "cas-air-france-messages",
-    "fnac-campagne-emailing",
+    "kpi-emailing-ouverture-npai",
+    "kpi-roi-roas",
+    "concept-paid-owned-earned",
+    "cas-fnac-faq",
 ]
 
 
@@ -28,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=300)
     args = parser.parse_args()
-    exercises = list(dict.fromkeys(EXERCISES))
+    exercises = EXERCISES
     folder, course = scratch_course(args.students)
     results: dict[str, float] = {}
     try:

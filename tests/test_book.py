@@ -99,9 +99,14 @@ def _french(value: float) -> str:
 
 def test_self_check_accepts_french_input_diagnoses_mistakes_and_changes_numbers(html, browser):
     visit = Visit(browser, (html / "book" / "mesure-efficacite.html").as_uri())
-    widget = visit.page.locator(".mq-selfcheck").first
-    widget.wait_for()
-    data = json.loads(widget.locator("script.mq-data").text_content())
+    visit.page.locator(".mq-selfcheck").first.wait_for()
+    # the first exercise of the chapter that asks for a number (concept ones only ask choices)
+    widget, data = next(
+        (w, d)
+        for w in visit.page.locator(".mq-selfcheck").all()
+        for d in [json.loads(w.locator("script.mq-data").text_content())]
+        if any(q["kind"] == "number" for q in d["variants"][0]["questions"])
+    )
     version = int(re.search(r"Version (\d+)", widget.locator(".mq-count").text_content()).group(1))
     question = next(q for q in data["variants"][version - 1]["questions"] if q["kind"] == "number")
     position = [q["id"] for q in data["variants"][version - 1]["questions"]].index(question["id"])

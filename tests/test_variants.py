@@ -20,8 +20,25 @@ def test_same_inputs_same_numbers(exercise_id):
 @pytest.mark.parametrize("exercise_id", sorted(CATALOGUE))
 def test_classmates_rarely_share_numbers(exercise_id):
     ex = CATALOGUE[exercise_id]
-    drawn = {student_variant(ex, "secret", "devoir-1", f"eleve{i:03d}").fingerprint() for i in range(35)}
-    assert len(drawn) >= 34
+    variants = [student_variant(ex, "secret", "devoir-1", f"eleve{i:03d}") for i in range(35)]
+    if all(q.kind == "choice" for q in ex.questions):
+        # a concept question draws from a pool of a few dozen situations: the situation
+        # and the order of the options together must still differ for nearly everyone
+        drawn = {(v.fingerprint(), tuple(sorted(v.answers.items()))) for v in variants}
+        assert len(drawn) >= 30
+    else:
+        assert len({v.fingerprint() for v in variants}) >= 34
+
+
+@pytest.mark.parametrize("exercise_id", sorted(CATALOGUE))
+def test_a_copied_letter_is_wrong_for_most_classmates(exercise_id):
+    ex = CATALOGUE[exercise_id]
+    variants = [student_variant(ex, "secret", "devoir-1", f"eleve{i:03d}") for i in range(35)]
+    for q in ex.questions:
+        if q.kind == "choice":
+            letters = [v.answers[q.id] for v in variants]
+            same = sum(a == b for i, a in enumerate(letters) for b in letters[i + 1 :])
+            assert same <= 0.5 * 595, (q.id, same)
 
 
 @pytest.mark.parametrize("exercise_id", sorted(CATALOGUE))

@@ -36,7 +36,7 @@ def main() -> None:
         with timed(results, "mercatique assign"):
             assign(course, "devoir-bench", exercises)
         with timed(results, "nbgrader generate_assignment"):
-            run_nbgrader(course, "generate_assignment", "devoir-bench", "--force")
+            run_nbgrader(course, "generate_assignment", "devoir-bench", "--force", plain=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     plain, ours = results["nbgrader generate_assignment"], results["mercatique assign"]

@@ -37,7 +37,7 @@ def main() -> None:
         twin = folder / "copie"
         shutil.copytree(course.root, twin)
         with timed(results, "nbgrader"):
-            run_nbgrader(open_course(twin), "autograde", "devoir-bench", "--force")
+            run_nbgrader(open_course(twin), "autograde", "devoir-bench", "--force", plain=True)
         sandbox = not missing_tools()
         with timed(results, "mercatique"):
             grade(course, "devoir-bench", workers=args.workers, sandbox=sandbox, force=True)

@@ -19,7 +19,10 @@ def build_book(root: Path = PROJECT_ROOT, *, full: bool = False) -> Path:
     glossary term fail the build instead of shipping.
     """
     command = [
-        str(Path(sys.executable).parent / "jupyter-book"),
+        sys.executable,
+        "-m",
+        "generators.launch",
+        "jupyter_book.cli.main:main",
         "build",
         str(root),
         "-W",

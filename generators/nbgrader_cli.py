@@ -9,9 +9,14 @@ from .course import Course
 from .errors import MercatiqueError
 
 
-def run_nbgrader(course: Course, *args: str) -> str:
-    """`nbgrader ARGS` from the course directory (so its nbgrader_config.py applies)."""
-    command = [sys.executable, "-m", "nbgrader", *args]
+def run_nbgrader(course: Course, *args: str, plain: bool = False) -> str:
+    """`nbgrader ARGS` from the course directory (so its nbgrader_config.py applies).
+
+    Launched through `generators.launch` for a faster start; `plain=True` runs stock
+    `python -m nbgrader` (the benchmarks' baseline).
+    """
+    tool = ["-m", "nbgrader"] if plain else ["-m", "generators.launch", "nbgrader"]
+    command = [sys.executable, *tool, *args]
     result = subprocess.run(command, cwd=course.root, capture_output=True, text=True)
     log = result.stdout + result.stderr
     if result.returncode != 0:

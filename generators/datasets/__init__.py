@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -30,7 +30,7 @@ def dataset(name: str) -> Callable[[Generator], Generator]:
     return register
 
 
-def draw_rows(stream: Stream, rows: int | list[int]) -> int:
+def draw_rows(stream: Stream, rows: int | Sequence[int]) -> int:
     """`rows: 150` is a fixed size; `rows: [120, 200]` draws one, so shares differ between students."""
     if isinstance(rows, int):
         return rows

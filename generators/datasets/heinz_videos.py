@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..rng import Stream
-from . import dataset
+from . import dataset, draw_rows
 
 THEMES = {
     "semis": 1.0,
@@ -21,8 +21,8 @@ THEMES = {
 
 
 @dataset("heinz_videos")
-def episodes(stream: Stream, params: dict, rows: tuple[int, int] = (24, 40)) -> pd.DataFrame:
-    count = stream.integer(*rows)
+def episodes(stream: Stream, params: dict, rows: int | tuple[int, int] = (24, 40)) -> pd.DataFrame:
+    count = draw_rows(stream, rows)
     themes = list(THEMES)
     appeal = {theme: THEMES[theme] * stream.uniform(0.7, 1.3) for theme in themes}
     subscribe_rate = stream.uniform(0.002, 0.012)

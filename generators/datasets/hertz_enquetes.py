@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..rng import Stream
-from . import dataset
+from . import dataset, draw_rows
 
 AGENCIES = [
     "Paris Gare de Lyon",
@@ -19,8 +19,8 @@ SCORES = list(range(11))
 
 
 @dataset("hertz_enquetes")
-def answers(stream: Stream, params: dict, rows: tuple[int, int] = (200, 400)) -> pd.DataFrame:
-    count = stream.integer(*rows)
+def answers(stream: Stream, params: dict, rows: int | tuple[int, int] = (200, 400)) -> pd.DataFrame:
+    count = draw_rows(stream, rows)
     # each agency has its own mood: weights over scores 0..10
     moods = {}
     brand_mood = stream.uniform(0.5, 1.8)  # the whole network's service level this month

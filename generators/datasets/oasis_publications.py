@@ -22,8 +22,8 @@ POST_TYPES = {
 
 
 @dataset("oasis_publications")
-def posts(stream: Stream, params: dict, rows: int | list[int] = (90, 160)) -> pd.DataFrame:
-    rows = draw_rows(stream, list(rows) if isinstance(rows, tuple) else rows)
+def posts(stream: Stream, params: dict, rows: int | tuple[int, int] = (90, 160)) -> pd.DataFrame:
+    rows = draw_rows(stream, rows)
     types, weights = list(POST_TYPES), [w for w, _ in POST_TYPES.values()]
     fans = stream.uniform(2_600_000, 3_000_000)
     monthly_growth = stream.uniform(0.004, 0.015)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..rng import Stream
-from . import dataset
+from . import dataset, draw_rows
 
 # format: (weight, mean reach as a share of followers, mean engagement in % of reach)
 FORMATS = {
@@ -19,8 +19,8 @@ THEMES = ["coulisses de l'atelier", "nouveau produit", "photo de client", "humou
 
 
 @dataset("slip_francais_instagram")
-def posts(stream: Stream, params: dict, rows: tuple[int, int] = (60, 120)) -> pd.DataFrame:
-    count = stream.integer(*rows)
+def posts(stream: Stream, params: dict, rows: int | tuple[int, int] = (60, 120)) -> pd.DataFrame:
+    count = draw_rows(stream, rows)
     formats, weights = list(FORMATS), [w for w, _, _ in FORMATS.values()]
     followers = stream.uniform(200_000, 320_000)
     appeal = {name: stream.uniform(0.75, 1.3) for name in formats}

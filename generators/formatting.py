@@ -11,19 +11,23 @@ from babel.numbers import NumberFormatError, format_currency, format_decimal, pa
 LOCALE = "fr_FR"
 
 
+def _pattern(decimals: int, digit: str = "0") -> str:
+    """Babel pattern with grouping and `decimals` digits; digit "#" drops trailing zeros."""
+    return "#,##0" + ("." + digit * decimals if decimals > 0 else "")
+
+
 def number(value: float, decimals: int | None = None) -> str:
     """`12 400,5`; with `decimals`, exactly that many digits after the comma."""
     if decimals is None:
         return format_decimal(value, locale=LOCALE)
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    return format_decimal(value, format=_pattern(decimals), locale=LOCALE)
 
 
 def euros(value: float, decimals: int | None = None) -> str:
     """`12 400,50 €`; whole amounts lose their cents unless `decimals` is given."""
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 2
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "\u00a0¤"
+    pattern = _pattern(decimals) + "\u00a0¤"
     return format_currency(value, "EUR", format=pattern, locale=LOCALE, currency_digits=False)
 
 
@@ -32,8 +36,7 @@ def percent(value: float, decimals: int = 2) -> str:
 
     Trailing zeros are dropped so that `20 %` stays `20 %`.
     """
-    pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
-    text = format_decimal(round_half_up(value, decimals), format=pattern, locale=LOCALE)
+    text = format_decimal(round_half_up(value, decimals), format=_pattern(decimals, "#"), locale=LOCALE)
     return f"{text}\u00a0%"
 
 

@@ -1,11 +1,20 @@
 """Is a variant a pure function of its key, coherent, and different from a classmate's?"""
 
+from functools import cache
+
 import pytest
 
 from generators.catalogue import load_catalogue
 from generators.variants import student_variant
 
 CATALOGUE = load_catalogue()
+
+
+@cache
+def class_of_35(exercise_id: str) -> tuple:
+    """The variants of one class, drawn once and shared by the anti-copy tests."""
+    ex = CATALOGUE[exercise_id]
+    return tuple(student_variant(ex, "secret", "devoir-1", f"eleve{i:03d}") for i in range(35))
 
 
 @pytest.mark.parametrize("exercise_id", sorted(CATALOGUE))
@@ -20,7 +29,7 @@ def test_same_inputs_same_numbers(exercise_id):
 @pytest.mark.parametrize("exercise_id", sorted(CATALOGUE))
 def test_classmates_rarely_share_numbers(exercise_id):
     ex = CATALOGUE[exercise_id]
-    variants = [student_variant(ex, "secret", "devoir-1", f"eleve{i:03d}") for i in range(35)]
+    variants = class_of_35(exercise_id)
     if all(q.kind == "choice" for q in ex.questions):
         # a concept question draws from a pool of a few dozen situations: the situation
         # and the order of the options together must still differ for nearly everyone
@@ -33,7 +42,7 @@ def test_classmates_rarely_share_numbers(exercise_id):
 @pytest.mark.parametrize("exercise_id", sorted(CATALOGUE))
 def test_a_copied_letter_is_wrong_for_most_classmates(exercise_id):
     ex = CATALOGUE[exercise_id]
-    variants = [student_variant(ex, "secret", "devoir-1", f"eleve{i:03d}") for i in range(35)]
+    variants = class_of_35(exercise_id)
     for q in ex.questions:
         if q.kind == "choice":
             letters = [v.answers[q.id] for v in variants]
@@ -45,7 +54,7 @@ def test_a_copied_letter_is_wrong_for_most_classmates(exercise_id):
 def test_classmates_rarely_share_an_answer(exercise_id):
     """A copied answer must be wrong for nearly every classmate (35 students: 595 pairs, 1 % shared)."""
     ex = CATALOGUE[exercise_id]
-    variants = [student_variant(ex, "secret", "devoir-1", f"eleve{i:03d}") for i in range(35)]
+    variants = class_of_35(exercise_id)
     for q in ex.questions:
         if q.kind != "number":
             continue

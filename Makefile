@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps demo test test-fast lint book bench clean
+.PHONY: install system-deps demo test test-fast lint book bench clean locale
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.generate_assignment
 	$(BIN)/python -m benchmarks.grading
 	$(BIN)/python -m benchmarks.book_build
+
+# click's messages in French: rebuild the compiled catalogue after editing the .po
+locale: $(STAMP)
+	$(BIN)/python -m generators.cli_french
 
 clean:
 	rm -rf _build demo .pytest_cache

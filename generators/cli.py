@@ -9,8 +9,10 @@ from pathlib import Path
 
 import click
 
-from . import formatting
+from . import cli_french, formatting
 from .errors import MercatiqueError
+
+cli_french.install()
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 

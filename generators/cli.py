@@ -301,13 +301,18 @@ def book(full: bool) -> None:
 )
 def demo(folder: Path) -> None:
     """Démonstration complète sur une classe fictive de 30 élèves."""
-    from .demo import run_demo
+    from .demo import DEMO_ASSIGNMENT, run_demo
     from .simulate import PROFILE_LABELS
 
-    course, simulated, report = run_demo(folder, click.echo, _progress)
-    _print_report(report)
-    profiles = Counter(PROFILE_LABELS[s.profile] for s in simulated)
+    result = run_demo(folder, click.echo, _progress)
+    _print_report(result.grading)
+    profiles = Counter(PROFILE_LABELS[s.profile] for s in result.simulated)
     click.echo("Copies simulées : " + ", ".join(f"{n} {label}" for label, n in profiles.items()) + ".")
+    click.echo("\nÀ ouvrir dans un navigateur :")
+    click.echo(f"  - le bilan de la classe : {result.class_report}")
+    click.echo(f"  - la page de correction d'un élève : {result.feedback_pages[0]}")
+    notebook = result.course.per_student_notebook(result.simulated[0].student_id, DEMO_ASSIGNMENT)
+    click.echo(f"  - le notebook d'un élève (dans JupyterLab) : {notebook}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from .assign import assign
 from .course import Course
+from .feedback import feedback_pages
 from .grade import GradingReport, grade
+from .report import build_report
 from .sandbox import missing_tools
 from .setup_course import init_course
 from .simulate import Simulated, simulate_class
@@ -21,23 +24,37 @@ def demo_roster() -> Path:
     return Path(str(resources.files("generators") / "data" / "classe-demo.csv"))
 
 
-def run_demo(folder: Path, echo, progress_factory) -> tuple[Course, list[Simulated], GradingReport]:
-    """Init, assign, simulate a class, grade; `echo` prints a French line."""
+@dataclass
+class Demo:
+    course: Course
+    simulated: list[Simulated]
+    grading: GradingReport
+    feedback_pages: list[Path]
+    class_report: Path
+
+
+def run_demo(folder: Path, echo, progress_factory) -> Demo:
+    """Init, assign, simulate a class, grade, then feedback pages and the class report.
+
+    `echo` prints a French line; the last lines say which files to open."""
     folder = folder.resolve()
     if folder.exists():
         shutil.rmtree(folder)
     course, students = init_course(folder, demo_roster(), "demo-mercatique")
-    echo(f"1/4 Cours créé dans {folder} ({len(students)} élèves).")
-    with progress_factory(len(students), "2/4 Notebooks personnalisés") as bar:
+    echo(f"1/5 Cours créé dans {folder} ({len(students)} élèves).")
+    with progress_factory(len(students), "2/5 Notebooks personnalisés") as bar:
         result = assign(
             course, DEMO_ASSIGNMENT, list(DEMO_EXERCISES), progress=lambda done, total: bar.update(1)
         )
     echo(f"    Corrigé de l'enseignant : {result['answer_key']}")
     simulated = simulate_class(course, DEMO_ASSIGNMENT)
-    echo(f"3/4 {len(simulated)} copies simulées déposées dans {folder / 'submitted'}.")
+    echo(f"3/5 {len(simulated)} copies simulées déposées dans {folder / 'submitted'}.")
     sandbox = not missing_tools()
     if not sandbox:
         echo("    (bubblewrap absent : la démonstration corrige sans isolation ses propres copies simulées)")
-    with progress_factory(len(simulated), "4/4 Correction") as bar:
+    with progress_factory(len(simulated), "4/5 Correction") as bar:
         report = grade(course, DEMO_ASSIGNMENT, sandbox=sandbox, progress=lambda student: bar.update(1))
-    return course, simulated, report
+    pages = feedback_pages(course, DEMO_ASSIGNMENT)
+    class_report = build_report(course, DEMO_ASSIGNMENT)
+    echo(f"5/5 {len(pages)} pages de correction et le bilan de la classe écrits.")
+    return Demo(course, simulated, report, sorted(pages), class_report)

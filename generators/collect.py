@@ -322,7 +322,9 @@ def collect(
             notebooks = student_notebooks(participant, limits, note)
             best = _choose(notebooks, assignment, source.is_dir(), note)
             if best is None:
-                note("", "aucun notebook utilisable rendu\u00a0: rien n'est importé")
+                earlier = course.submitted(student_id, assignment).is_dir()
+                note("", "aucun notebook utilisable rendu\u00a0: rien n'est importé"
+                     + (", la copie déjà importée est conservée" if earlier else ""))  # fmt: skip
             else:
                 chosen[student_id] = best
     _recover(course)

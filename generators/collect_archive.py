@@ -316,9 +316,11 @@ def notebook_problem(data: bytes) -> str | None:
     except UnicodeDecodeError:
         return "pas un fichier texte UTF-8"
     try:
-        nbformat.validate(nbformat.reads(text, as_version=4))
-    except json.JSONDecodeError:
+        json.loads(text)
+    except ValueError:
         return "pas un JSON valide, fichier abîmé"
+    try:
+        nbformat.validate(nbformat.reads(text, as_version=4))
     except Exception:  # nbformat raises several kinds for a malformed notebook
         return "pas un notebook Jupyter valide"
     return None
@@ -385,13 +387,14 @@ def _nested_notebooks(
                 f"archive de {len(infos)} fichiers (limite {limits.max_nested_members})\u00a0: ignorée"
             )
         for info in infos:
+            if _kind(info.filename) in ("zip", "other-archive"):
+                note(f"{upload.name} › {info.filename}", "archive dans une archive\u00a0: ignorée "
+                     "(un seul niveau d'archive est ouvert)")  # fmt: skip
+        notebooks = [i for i in infos if _kind(i.filename) == "notebook"]  # data files beside: not graded
+        if not notebooks:
+            raise Refused("aucun notebook (.ipynb) dans l'archive\u00a0: ignorée")
+        for info in notebooks:
             label = f"{upload.name} › {info.filename}"
-            kind = _kind(info.filename)
-            if kind in ("zip", "other-archive"):
-                note(label, "archive dans une archive\u00a0: ignorée (un seul niveau d'archive est ouvert)")
-                continue
-            if kind != "notebook":
-                continue  # data files or images beside the notebook: not graded
             if _is_link(info):
                 note(label, "lien symbolique\u00a0: ignoré")
                 continue
@@ -453,10 +456,7 @@ def student_notebooks(
             if kind == "notebook":
                 found.append(Notebook(upload.name, data, entry.when, None, notebook_problem(data)))
                 continue
-            inside = _nested_notebooks(upload, data, budget, limits, note)
-            if not inside:
-                note(upload.name, "aucun notebook (.ipynb) dans l'archive\u00a0: ignorée")
-            found.extend(inside)
+            found.extend(_nested_notebooks(upload, data, budget, limits, note))
         except Refused as exc:
             note(upload.name, str(exc))
         except Exception:  # a damaged upload must never stop the class

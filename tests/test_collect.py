@@ -63,14 +63,18 @@ def filed(root: Path, student: str) -> str | None:
     return nbformat.read(path, as_version=4).cells[0].source
 
 
-@pytest.fixture
-def course_root(tmp_path, tmp_path_factory) -> Path:
+def fresh_course(tmp_path: Path, tmp_path_factory) -> Path:
     """A fresh copy of one course (6 students, devoir-1 assigned), built once per test session."""
     if "root" not in _TEMPLATE:
         _TEMPLATE["root"] = new_course(tmp_path_factory.mktemp("collect-template"), 6, {A: ["kpi-nps"]})
     root = tmp_path / "cours"
     shutil.copytree(_TEMPLATE["root"], root)
     return root
+
+
+@pytest.fixture
+def course_root(tmp_path, tmp_path_factory) -> Path:
+    return fresh_course(tmp_path, tmp_path_factory)
 
 
 @pytest.mark.parametrize(

@@ -251,42 +251,30 @@ def _recover(course: Course) -> None:
 
 
 def _stage(
-    course: Course,
-    assignment: str,
-    chosen: dict[str, Notebook],
-    staging: Path,
-    students: dict[str, Student],
-    result: CollectResult,
-) -> dict[str, Path]:
-    """Write each new submission beside `submitted/`; unchanged and newer ones stay as they are."""
-    staged = {}
-    for student_id, notebook in sorted(chosen.items()):
-        target = course.submitted(student_id, assignment)
-        current = target / f"{assignment}.ipynb"
-        when = notebook.uploaded.astimezone(dt.UTC)
-        if current.is_file():
-            if current.read_bytes() == notebook.data:
-                result.unchanged.append(student_id)
-                continue
-            previous = _existing_timestamp(target)
-            if previous is not None and previous > when.replace(tzinfo=None):
-                result.kept.append(student_id)
-                result.notes.append(
-                    Note(
-                        student_id,
-                        _who(students[student_id]),
-                        printable(notebook.label),
-                        f"la copie déjà importée (déposée le {previous:%d/%m/%Y à %H:%M} UTC) "
-                        "est plus récente que celle de l'archive\u00a0: elle est conservée",
-                    )
-                )
-                continue
-        folder = staging / assignment / student_id
-        folder.mkdir(parents=True)
-        (folder / f"{assignment}.ipynb").write_bytes(notebook.data)
-        (folder / "timestamp.txt").write_text(when.strftime(TIMESTAMP_FORMAT), encoding="utf-8")
-        staged[student_id] = folder
-    return staged
+    course: Course, assignment: str, student_id: str, notebook: Notebook, staging: Path, result, note
+) -> Path | None:
+    """Write one new submission beside `submitted/`; an unchanged or newer one stays as it is."""
+    target = course.submitted(student_id, assignment)
+    current = target / f"{assignment}.ipynb"
+    when = notebook.uploaded.astimezone(dt.UTC)
+    if current.is_file():
+        if current.read_bytes() == notebook.data:
+            result.unchanged.append(student_id)
+            return None
+        previous = _existing_timestamp(target)
+        if previous is not None and previous > when.replace(tzinfo=None):
+            result.kept.append(student_id)
+            note(
+                notebook.label,
+                f"la copie déjà importée (déposée le {previous:%d/%m/%Y à %H:%M} UTC) "
+                "est plus récente que celle de l'archive\u00a0: elle est conservée",
+            )
+            return None
+    folder = staging / assignment / student_id
+    folder.mkdir(parents=True)
+    (folder / f"{assignment}.ipynb").write_bytes(notebook.data)
+    (folder / "timestamp.txt").write_text(when.strftime(TIMESTAMP_FORMAT), encoding="utf-8")
+    return folder
 
 
 def collect(
@@ -304,41 +292,46 @@ def collect(
         raise MercatiqueError(f"archive introuvable\u00a0: {source}")
     students = gradebook_students(course)
     result = CollectResult(assignment)
-    chosen: dict[str, Notebook] = {}
-    with open_source(source, limits, moodle_tz) as entries:
-        found, result.unmatched = participants(entries)
-        if not found:
-            raise MercatiqueError(
-                f"{source}\u00a0: aucun travail au format Moodle "
-                "(« Prénom Nom_123_assignsubmission_file_ »). Donnez l'archive de "
-                "« Télécharger tous les travaux remis » du devoir."
-            )
-        for student_id, participant in sorted(_identify(found, students, result).items()):
-            who = _who(students[student_id])
-
-            def note(file: str, message: str, student_id=student_id, who=who) -> None:
-                result.notes.append(Note(student_id, who, printable(file), message))
-
-            notebooks = student_notebooks(participant, limits, note)
-            best = _choose(notebooks, assignment, source.is_dir(), note)
-            if best is None:
-                earlier = course.submitted(student_id, assignment).is_dir()
-                note("", "aucun notebook utilisable rendu\u00a0: rien n'est importé"
-                     + (", la copie déjà importée est conservée" if earlier else ""))  # fmt: skip
-            else:
-                chosen[student_id] = best
+    answered: set[str] = set()
+    staged: dict[str, tuple[Path, str]] = {}
     _recover(course)
     (course.private / STAGING).mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=course.private / STAGING))
     try:
-        try:
-            staged = _stage(course, assignment, chosen, staging, students, result)
-        except OSError as exc:
-            raise MercatiqueError(
-                f"écriture impossible dans {course.root} ({exc.strerror})\u00a0: rien n'a été importé. "
-                "Libérez de la place sur le disque puis relancez la commande."
-            ) from None
-        for student_id, folder in staged.items():
+        with open_source(source, limits, moodle_tz) as entries:
+            found, result.unmatched = participants(entries)
+            if not found:
+                raise MercatiqueError(
+                    f"{source}\u00a0: aucun travail au format Moodle "
+                    "(« Prénom Nom_123_assignsubmission_file_ »). Donnez l'archive de "
+                    "« Télécharger tous les travaux remis » du devoir."
+                )
+            for student_id, participant in sorted(_identify(found, students, result).items()):
+                who = _who(students[student_id])
+
+                def note(file: str, message: str, student_id=student_id, who=who) -> None:
+                    result.notes.append(Note(student_id, who, printable(file), message))
+
+                best = _choose(
+                    student_notebooks(participant, limits, note), assignment, source.is_dir(), note
+                )
+                if best is None:
+                    earlier = course.submitted(student_id, assignment).is_dir()
+                    note("", "aucun notebook utilisable rendu\u00a0: rien n'est importé"
+                         + (", la copie déjà importée est conservée" if earlier else ""))  # fmt: skip
+                    continue
+                answered.add(student_id)
+                try:
+                    folder = _stage(course, assignment, student_id, best, staging, result, note)
+                except OSError as exc:
+                    raise MercatiqueError(
+                        f"écriture impossible dans {course.root} ({exc.strerror})\u00a0: rien n'a été "
+                        "importé. Libérez de la place sur le disque puis relancez la commande."
+                    ) from None
+                if folder is not None:
+                    staged[student_id] = (folder, best.label)
+        # Everything is read and staged: only now does submitted/ change, one student at a time.
+        for student_id, (folder, label) in staged.items():
             try:
                 _swap_in(folder, course.submitted(student_id, assignment))
             except OSError as exc:
@@ -346,7 +339,7 @@ def collect(
                     Note(
                         student_id,
                         _who(students[student_id]),
-                        printable(chosen[student_id].label),
+                        printable(label),
                         f"copie impossible à mettre en place ({exc.strerror})\u00a0: submitted/ est resté "
                         "comme avant pour cet élève",
                     )
@@ -356,6 +349,6 @@ def collect(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     present = {p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment}") if p.is_dir()}
-    result.kept = sorted(set(result.kept) | (present - set(chosen)))
+    result.kept = sorted(set(result.kept) | (present - answered))
     result.missing = sorted(set(students) - present)
     return result

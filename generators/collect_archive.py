@@ -41,7 +41,7 @@ MOODLE_ENTRY = re.compile(
     re.DOTALL,
 )
 JUNK_FOLDERS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
-JUNK_FILES = {"Thumbs.db", "desktop.ini"}
+JUNK_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 OTHER_ARCHIVES = (".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 RATIO_FLOOR = MB
 """Files below this size are never refused for their compression ratio (small JSON compresses well)."""
@@ -271,7 +271,7 @@ def is_junk(path: str) -> bool:
     parts = [p for p in path.replace("\\", "/").split("/") if p]
     if not parts:
         return True
-    return any(p in JUNK_FOLDERS for p in parts) or parts[-1].startswith(".") or parts[-1] in JUNK_FILES
+    return any(p in JUNK_FOLDERS for p in parts) or parts[-1].startswith("._") or parts[-1] in JUNK_FILES
 
 
 def owner(path: str) -> tuple[re.Match[str], str] | None:

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbgrader.utils import parse_utc
 
-from generators.collect import collect, match_student, name_index
+from generators.collect import Limits, collect, match_student, name_index
 from generators.collect_archive import printable
 from generators.course import open_course
 from generators.errors import MercatiqueError
@@ -283,6 +283,28 @@ def test_a_swap_that_fails_restores_that_students_previous_submission(course_roo
     assert (course_root / "submitted" / HUGO / A / "timestamp.txt").is_file()
     assert any(n.student == HUGO and "resté comme avant" in n.message for n in result.notes)
     assert not list((course_root / ".mercatique" / "collect-staging").iterdir())
+
+
+def test_a_run_killed_mid_swap_is_repaired_by_the_next_one(course_root):
+    """The fallback swap moves the previous folder aside first: the next collect puts it back."""
+    course = open_course(course_root)
+    aside = course.private / "collect-staging" / "tmpkilled" / A / f"{LEA}.previous"
+    aside.mkdir(parents=True)
+    (aside / f"{A}.ipynb").write_bytes(notebook("Léa d'avant"))
+    archive = course_root.parent / "moodle.zip"
+    make_zip(archive, {f"{moodle('Hugo Müller', 2)}/devoir.ipynb": notebook("de Hugo")})
+    result = collect(course, A, archive)
+    assert filed(course_root, LEA) == "Léa d'avant" and result.kept == [LEA]
+    assert not (course.private / "collect-staging" / "tmpkilled").exists()
+
+
+def test_limits_are_the_callers_to_choose(course_root):
+    archive = course_root.parent / "moodle.zip"
+    make_zip(archive, {f"{moodle('Léa Martin', 1)}/f{i}.ipynb": notebook(str(i)) for i in range(4)})
+    with pytest.raises(MercatiqueError, match="4 fichiers dans l'archive"):
+        collect(open_course(course_root), A, archive, limits=Limits(max_members=3))
+    result = collect(open_course(course_root), A, archive, limits=Limits(max_student_mb=0))
+    assert result.collected == [] and "dépasse 0\u00a0Mo" in result.notes[0].message
 
 
 @pytest.mark.slow

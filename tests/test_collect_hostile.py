@@ -110,6 +110,24 @@ def test_a_file_or_folder_named_after_another_student_never_lands_in_their_place
     assert result.imported == [LEA, HUGO, CHLOE, INES] and result.kept == [NOE]
 
 
+def test_a_second_moodle_account_with_a_students_name_is_never_guessed(course_root):
+    archive = course_root.parent / "moodle.zip"
+    make_zip(
+        archive,
+        {
+            f"{moodle('Léa Martin', 101)}/devoir-1.ipynb": notebook("une Léa"),
+            f"{moodle('MARTIN Léa', 777)}/devoir-1.ipynb": notebook("une autre Léa"),
+            f"{moodle('Hugo Müller', 102)}/devoir-1.ipynb": notebook("de Hugo"),
+        },
+    )
+    result = collect(open_course(course_root), A, archive)
+    assert result.collected == [HUGO] and filed(course_root, LEA) is None
+    assert notes_of(result, LEA) == [
+        " | plusieurs participants Moodle (n°\u00a0101 et n°\u00a0777) portent ce nom\u00a0: aucun n'est "
+        "importé, à classer à la main"
+    ]
+
+
 def test_two_notebooks_keep_the_latest_upload_and_say_so(course_root):
     archive = course_root.parent / "moodle.zip"
     make_zip(

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import datetime as dt
 import errno
+import json
 import os
 import re
 import shutil
@@ -38,7 +40,7 @@ from .collect_archive import (
     quote,
     student_notebooks,
 )
-from .course import Course
+from .course import Course, write_atomic
 from .errors import MercatiqueError
 from .roster import Student
 from .setup_course import gradebook_students
@@ -49,7 +51,7 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_fo
 STAGING = "collect-staging"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-__all__ = ["CollectResult", "Limits", "Note", "collect", "match_student", "name_index"]
+__all__ = ["CollectResult", "Limits", "Note", "collect", "last_collect", "match_student", "name_index"]
 
 
 @dataclass
@@ -72,6 +74,20 @@ class CollectResult:
     def __iter__(self):
         """`collected, unmatched = collect(...)`, as callers of the first version wrote."""
         return iter((self.collected, self.unmatched))
+
+
+def _result_path(course: Course, assignment: str) -> Path:
+    return course.private / "collect" / f"{assignment}.json"
+
+
+def last_collect(course: Course, assignment: str) -> CollectResult | None:
+    """The result of the last successful collect of this assignment (for the teacher's report)."""
+    path = _result_path(course, assignment)
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text("utf-8"))
+    data["notes"] = [Note(**note) for note in data["notes"]]
+    return CollectResult(**data)
 
 
 def _fold(text: str) -> str:
@@ -351,4 +367,7 @@ def collect(
     present = {p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment}") if p.is_dir()}
     result.kept = sorted(set(result.kept) | (present - answered))
     result.missing = sorted(set(students) - present)
+    write_atomic(
+        _result_path(course, assignment), json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=1)
+    )
     return result

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbgrader.utils import parse_utc
 
-from generators.collect import Limits, collect, match_student, name_index
+from generators.collect import Limits, collect, last_collect, match_student, name_index
 from generators.collect_archive import printable
 from generators.course import open_course
 from generators.errors import MercatiqueError
@@ -130,6 +130,7 @@ def test_modern_layout_names_in_any_case_accent_and_order(course_root):
     assert parse_utc(stamp) == dt.datetime(2026, 3, 10, 13, 30)  # 14 h 30 in Paris
     collected, unmatched = result  # the first version's tuple still unpacks
     assert collected == result.collected and unmatched == []
+    assert last_collect(open_course(course_root), A) == result  # kept for the teacher's report
 
 
 def test_flat_layout_of_older_moodle(course_root):
@@ -218,6 +219,7 @@ def test_recollect_keeps_what_the_new_archive_lacks_and_never_goes_back_in_time(
     assert result.imported == [LEA] and result.unchanged == [HUGO] and result.kept == [NOE]
     assert [filed(course_root, s) for s in (LEA, HUGO, NOE)] == ["Léa v2", "Hugo v1", "Noé v1"]
     assert any(n.student == NOE and "plus récente" in n.message for n in result.notes)
+    assert last_collect(course, A).notes == result.notes
     third = course_root.parent / "troisieme.zip"
     make_zip(third, {f"{moodle('Chloé André', 3)}/devoir.ipynb": notebook("Chloé v1")})
     result = collect(course, A, third)

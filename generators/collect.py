@@ -49,7 +49,6 @@ MOODLE_TZ = "Europe/Paris"
 """Moodle writes its zip entries' dates in the server's local time, with no zone."""
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format
 STAGING = "collect-staging"
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 __all__ = ["CollectResult", "Limits", "Note", "collect", "last_collect", "match_student", "name_index"]
 
@@ -178,7 +177,7 @@ def _choose(notebooks: list[Notebook], assignment: str, from_folder: bool, note)
     readable = [n for n in notebooks if n.problem is None]
     pool = sorted(readable or notebooks, key=lambda n: n.label)
     pool.sort(
-        key=lambda n: (n.uploaded, n.inner or EPOCH, Path(n.label).name == f"{assignment}.ipynb"),
+        key=lambda n: (n.uploaded, n.inner or n.uploaded, Path(n.label).name == f"{assignment}.ipynb"),
         reverse=True,
     )
     best = pool[0]
@@ -193,7 +192,7 @@ def _choose(notebooks: list[Notebook], assignment: str, from_folder: bool, note)
     for other in pool[1:]:
         if other.uploaded != best.uploaded:
             basis = "d'après la date du fichier" if from_folder else "d'après la date de dépôt dans Moodle"
-        elif (other.inner or EPOCH) != (best.inner or EPOCH):
+        elif (other.inner or other.uploaded) != (best.inner or best.uploaded):
             basis = "d'après la date du fichier dans l'archive de l'élève"
         else:
             basis = "même date\u00a0: " + (

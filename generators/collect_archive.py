@@ -245,9 +245,9 @@ def open_source(source: Path, limits: Limits, moodle_tz: str) -> Iterator[list[E
         )
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise MercatiqueError(
-            f"{source}\u00a0: archive zip illisible ({exc}). Téléchargez-la de nouveau dans Moodle "
+            f"{source}\u00a0: archive zip illisible ou incomplète. Téléchargez-la de nouveau dans Moodle "
             "(« Télécharger tous les travaux remis »)."
         ) from None
     with archive:

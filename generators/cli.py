@@ -247,10 +247,23 @@ def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
     from .collect import collect as collect_archive
     from .course import open_course
 
-    collected, unmatched = collect_archive(open_course(course_dir), assignment, zip_or_folder)
-    click.echo(f"{len(collected)} copie(s) importée(s) dans {Path(course_dir) / 'submitted'}")
-    for name in unmatched:
-        click.secho(f"  - non reconnu dans la liste de classe : {name}", fg="yellow")
+    course = open_course(course_dir)
+    result = collect_archive(course, assignment, zip_or_folder)
+    unchanged = f" (dont {len(result.unchanged)} inchangée(s))" if result.unchanged else ""
+    click.echo(f"{len(result.collected)} copie(s) importée(s) dans {course.root / 'submitted'}{unchanged}")
+    if result.kept:
+        click.echo(f"{len(result.kept)} copie(s) déjà importée(s) conservée(s) telle(s) quelle(s)\u00a0: "
+                   + ", ".join(result.kept))  # fmt: skip
+    if result.notes:
+        click.secho(f"À vérifier ({len(result.notes)})\u00a0:", fg="yellow")
+        for note in result.notes:
+            click.echo(f"  - {note}")
+    if result.unmatched:
+        click.secho("Non reconnu(s) dans la liste de classe (rien n'est importé)\u00a0:", fg="yellow")
+        for name in result.unmatched:
+            click.echo(f"  - {name}")
+    if result.missing:
+        click.echo(f"Sans copie ({len(result.missing)})\u00a0: " + ", ".join(result.missing))
 
 
 @main.command()

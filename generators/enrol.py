@@ -192,7 +192,32 @@ def students_by_group(course: Course) -> dict[str, list[Student]]:
 def import_roster(course: Course, path: Path) -> ImportReport:
     """Add the newcomers of a new class list; report who is unchanged, updated or missing."""
     existing = course_students(course)
-    return _apply(course, existing, load_roster(path, existing))
+    result = load_roster(path, existing)
+    _refuse_new_logins(result, existing, str(path))
+    return _apply(course, existing, result)
+
+
+def _refuse_new_logins(result: RosterResult, existing: dict[str, Student], name: str) -> None:
+    """A course student absent by id but present by name would be duplicated under a new login."""
+    in_file = {s.id for s in result.students}
+    absent: dict[tuple[str, str], list[Student]] = {}
+    for s in existing.values():
+        if s.id not in in_file:
+            absent.setdefault((fold_name(s.last_name), fold_name(s.first_name)), []).append(s)
+    problems = []
+    for s in result.students:
+        if s.id in existing:
+            continue
+        for before in absent.get((fold_name(s.last_name), fold_name(s.first_name)), []):
+            problems.append(
+                f"ligne {result.lines[s.id]} : {before.full_name} est déjà dans le cours avec l'identifiant "
+                f"« {before.id} », le fichier lui donne « {s.id} ». Un identifiant ne change pas en cours "
+                "d'année : corrigez la colonne Identifiant, ou retirez-la pour reconnaître les élèves "
+                "par leur nom. Un homonyme s'ajoute avec « mercatique roster add … --identifiant »."
+            )
+    if problems:
+        listing = "\n  - ".join(problems)
+        raise MercatiqueError(f"{name} : liste de classe refusée, rien n'a été importé.\n  - {listing}")
 
 
 def add_student(
@@ -207,7 +232,7 @@ def add_student(
     existing = course_students(course)
     row = Row("", 0, identifier.strip(), " ".join(last_name.split()), " ".join(first_name.split()),
               email.strip(), " ".join(group.split()))  # fmt: skip
-    result = settle([row], "élève", existing, has_ids=bool(identifier.strip()))
+    result = settle([row], "élève", existing, has_ids=bool(identifier.strip()), refused="non ajouté :")
     [student] = result.students
     if student.id in existing:
         before = existing[student.id]

@@ -31,7 +31,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MercatiqueError
@@ -174,6 +174,8 @@ def parse_roster_text(
 ) -> RosterResult:
     """Check every line, settle the ids, and return the students or raise with every problem."""
     text = text.lstrip("\ufeff")
+    if "\n" not in text:
+        text = text.replace("\r", "\n")  # old Mac line ends
     if "\x00" in text:
         raise MercatiqueError(f"{name} : ce n'est pas un fichier texte CSV (enregistrez-le en « CSV UTF-8 »)")
     lines = [line.rstrip("\r") for line in text.split("\n")]
@@ -191,13 +193,11 @@ def parse_roster_text(
     missing = [f for f in ("last_name", "first_name") if f not in columns]
     if missing:
         seen = next(csv.reader([lines[first]], delimiter=delimiter))
-        if legacy_encoding:
-            header = Row(f"ligne {header_line}", header_line, "", "", "")
-            _check_legacy_text([replace(header, last_name=cell) for cell in seen], problems)
-            if problems:
-                raise MercatiqueError(
-                    f"{name} : liste de classe refusée, rien n'a été importé.\n  - {problems[-1]}"
-                )
+        odd = _odd_characters(lines[first]) if legacy_encoding else ""
+        if odd:
+            raise MercatiqueError(
+                f"{name}, ligne {header_line} : {_legacy_message(lines[first].strip(), odd)}"
+            )
         raise MercatiqueError(
             f"{name}, ligne {header_line} : colonnes manquantes : "
             f"{', '.join(LABELS[f] for f in missing)}. En-têtes trouvés : "
@@ -232,9 +232,7 @@ def _header(line: str) -> tuple[str, dict[str, int], dict[str, list[int]]]:
                 if folded in aliases:
                     rank = aliases.index(folded)
                     if f in found and found[f][0] == rank:
-                        same.setdefault(LABELS[f] if f != "id" else cell.strip(), [found[f][1] + 1]).append(
-                            column + 1
-                        )
+                        same.setdefault(cell.strip(), [found[f][1] + 1]).append(column + 1)
                     elif f not in found or rank < found[f][0]:
                         found[f] = (rank, column)
         score = (len(found), len(cells))
@@ -293,15 +291,26 @@ def _check_legacy_text(rows: list[Row], problems: list[str]) -> None:
     """A Windows-1252 reading is kept only if what we use from it reads as real text."""
     for row in rows:
         for value in (row.id, row.last_name, row.first_name, row.email, row.group):
-            odd = sorted({c for c in value if ord(c) > 127 and not _plausible(c)})
-            if odd or MOJIBAKE.search(value):
-                shown = " ".join(odd) or MOJIBAKE.search(value).group()
-                problems.append(
-                    f"{row.where} : « {value} » contient des caractères inattendus ({shown}) : le fichier "
-                    "n'est pas en UTF-8 et ne se lit pas non plus en Windows-1252. Enregistrez la liste "
-                    "au format « CSV UTF-8 » dans le tableur."
-                )
+            odd = _odd_characters(value)
+            if odd:
+                problems.append(_at(row, _legacy_message(value, odd)))
                 break
+
+
+def _legacy_message(value: str, odd: str) -> str:
+    return (
+        f"« {value} » contient des caractères inattendus ({odd}) : le fichier n'est pas en UTF-8 "
+        "et ne se lit pas non plus en Windows-1252. Enregistrez la liste au format « CSV UTF-8 » "
+        "dans le tableur."
+    )
+
+
+def _odd_characters(value: str) -> str:
+    """What in a Windows-1252 reading is no letter of a name (or reads as mangled UTF-8)."""
+    mangled = MOJIBAKE.search(value)
+    if mangled:
+        return mangled.group()
+    return " ".join(sorted({c for c in value if ord(c) > 127 and not _plausible(c)}))
 
 
 def _plausible(char: str) -> bool:
@@ -331,6 +340,7 @@ def settle(
     existing: dict[str, Student] | None = None,
     has_ids: bool = False,
     problems: list[str] | None = None,
+    refused: str = "liste de classe refusée, rien n'a été importé.",
 ) -> RosterResult:
     """Check the rows and give each its id; raise with every problem, or return the students.
 
@@ -360,7 +370,7 @@ def settle(
         _make_ids(rows, existing, problems, warnings)
     if problems:
         listing = "\n  - ".join(problems)
-        raise MercatiqueError(f"{name} : liste de classe refusée, rien n'a été importé.\n  - {listing}")
+        raise MercatiqueError(f"{name} : {refused}\n  - {listing}")
     if not rows:
         raise MercatiqueError(f"{name} : aucun élève dans la liste")
     students = [Student(r.id, r.last_name, r.first_name, r.email, r.group) for r in rows]
@@ -509,10 +519,6 @@ def read_stored_groups(private: Path) -> dict[str, str]:
         if not reader.fieldnames or "group" not in reader.fieldnames:
             return {}
         return {row["id"]: row["group"] or "" for row in reader if row.get("id")}
-
-
-def with_group(student: Student, group: str) -> Student:
-    return replace(student, group=group)
 
 
 def sort_key(student: Student) -> tuple[str, str, str]:

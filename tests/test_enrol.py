@@ -216,3 +216,17 @@ def test_import_refuses_a_login_that_is_someone_else(tmp_path):
         import_roster(open_course(root), other)
     stored = list(csv.reader((root / ".mercatique" / "roster.csv").open(encoding="utf-8")))
     assert stored[0] == ["id", "last_name", "first_name", "email", "group"] and len(stored) == 3
+
+
+def test_import_refuses_to_duplicate_students_under_new_logins(tmp_path):
+    roster = tmp_path / "classe.csv"
+    roster.write_text("Nom;Prénom\nMartin;Léa\nRoux;Théo\n", encoding="utf-8")
+    root = tmp_path / "cours"
+    assert run("init", root, "--roster", roster).exit_code == 0
+    logins = tmp_path / "ent.csv"
+    logins.write_text("Login;Nom;Prénom\nlmartin;MARTIN;Léa\ntroux;ROUX;Théo\n", encoding="utf-8")
+    result = run("roster", "import", root, logins)
+    assert result.exit_code == 2
+    assert "ligne 2 : Léa Martin est déjà dans le cours avec l'identifiant « martin.lea »" in result.output
+    assert "ligne 3 : Théo Roux" in result.output
+    assert set(gradebook_students(open_course(root))) == {"martin.lea", "roux.theo"}

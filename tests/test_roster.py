@@ -124,7 +124,7 @@ def test_an_unreadable_encoding_is_refused_in_french(tmp_path):
     # an old DOS export (code page 850): « é » is byte 0x82, which Windows-1252 reads as « ‚ »
     path = write(tmp_path, "Nom;Prénom\nMartin;Léa\n".encode("cp850"))
     with pytest.raises(
-        MercatiqueError, match="ligne 1 : « Pr‚nom » contient des caractères inattendus.*CSV UTF-8"
+        MercatiqueError, match="ligne 1 : « Nom;Pr‚nom » contient des caractères inattendus.*CSV UTF-8"
     ):
         load_roster(path)
     path = write(tmp_path, "Nom;Prenom\nMartin;Léa\n".encode("cp850"))
@@ -138,6 +138,20 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused(tmp_path):
         MercatiqueError, match=r"mélange deux encodages \(UTF-8 ligne\(s\) 1, 2, un autre .* 3\)"
     ):
         load_roster(write(tmp_path, data))
+
+
+def test_names_already_mangled_in_a_utf8_file_are_refused():
+    message = refused("Nom;Prénom\nMartin;LÃ©a\n")
+    assert "ligne 2 : « LÃ©a » est mal encodé" in message
+
+
+def test_old_mac_line_ends_and_a_repeated_column():
+    assert [s.id for s in parse_roster("Nom,Prénom\rRoux,Théo\rPetit,Zoé\r", "x.csv")] == [
+        "roux.theo",
+        "petit.zoe",
+    ]
+    message = refused("Nom;Prénom;Nom\nRoux;Théo;Roux\n")
+    assert "ligne 1 : colonne « Nom » présente plusieurs fois (colonnes 1, 3)" in message
 
 
 def test_exact_duplicate_lines_are_dropped_with_a_warning():

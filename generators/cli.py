@@ -335,7 +335,7 @@ def _print_import(report, source: str) -> None:
             f"  - absent de {source} : {s.full_name} ({s.id}), conservé avec ses notes", fg="yellow"
         )
     for assignment, paths in sorted(report.notebooks.items()):
-        click.echo(f"  notebooks du devoir « {assignment} » écrits pour {len(paths)} nouvel(s) élève(s)")
+        click.echo(f"  notebooks du devoir « {assignment} » pour {len(paths)} nouvel(s) élève(s)")
     click.echo(
         f"{len(report.added)} ajouté(s), {len(report.updated)} mis à jour, "
         f"{len(report.unchanged)} inchangé(s), {len(report.missing)} absent(s) de la liste (conservé(s))."
@@ -365,13 +365,16 @@ def roster_add(course_dir: Path, nom: str, prenom: str, classe: str, email: str,
 @roster_group.command("import")
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("roster_csv", type=click.Path(dir_okay=False, path_type=Path))
-def roster_import(course_dir: Path, roster_csv: Path) -> None:
+@click.option("--essai", is_flag=True, help="N'écrit rien : montre seulement ce que l'import ferait.")
+def roster_import(course_dir: Path, roster_csv: Path, essai: bool) -> None:
     """Ajoute les nouveaux élèves d'une liste de classe ; personne n'est supprimé, ni ses notes."""
     from .course import open_course
     from .enrol import import_roster
 
-    report = import_roster(open_course(course_dir), roster_csv)
+    report = import_roster(open_course(course_dir), roster_csv, dry_run=essai)
     _print_import(report, roster_csv.name)
+    if essai:
+        click.secho("Essai : rien n'a été modifié (relancez sans --essai pour importer).", fg="cyan")
 
 
 @roster_group.command("list")

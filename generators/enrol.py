@@ -189,12 +189,15 @@ def students_by_group(course: Course) -> dict[str, list[Student]]:
     return by_group(course_students(course).values())
 
 
-def import_roster(course: Course, path: Path) -> ImportReport:
-    """Add the newcomers of a new class list; report who is unchanged, updated or missing."""
+def import_roster(course: Course, path: Path, dry_run: bool = False) -> ImportReport:
+    """Add the newcomers of a new class list; report who is unchanged, updated or missing.
+
+    With `dry_run` nothing is written: the report says what the import would do.
+    """
     existing = course_students(course)
     result = load_roster(path, existing)
     _refuse_new_logins(result, existing, str(path))
-    return _apply(course, existing, result)
+    return _apply(course, existing, result, dry_run)
 
 
 def _refuse_new_logins(result: RosterResult, existing: dict[str, Student], name: str) -> None:
@@ -250,7 +253,8 @@ def add_student(
     return _apply(course, existing, result)
 
 
-def _apply(course: Course, existing: dict[str, Student], result: RosterResult) -> ImportReport:
+def _apply(course: Course, existing: dict[str, Student], result: RosterResult, dry_run: bool = False
+           ) -> ImportReport:  # fmt: skip
     report = ImportReport(warnings=list(result.warnings))
     seen = set()
     for s in result.students:
@@ -270,6 +274,9 @@ def _apply(course: Course, existing: dict[str, Student], result: RosterResult) -
         return report
 
     plan = _plan_enrolment(course, report.added)  # may fail: nothing written yet
+    if dry_run:
+        report.notebooks = plan.written
+        return report
     everyone = dict(existing)
     everyone.update({after.id: after for _, after in report.updated})
     everyone.update({s.id: s for s in report.added})

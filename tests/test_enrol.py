@@ -12,7 +12,7 @@ from generators.course import open_course
 from generators.enrol import import_roster, load_devoir, personalised_notebook, students_by_group
 from generators.errors import MercatiqueError
 from generators.setup_course import gradebook_students
-from tests.helpers import new_course, read_csv, run
+from tests.helpers import Class, new_course, read_csv, run
 
 pytestmark = pytest.mark.slow  # every test creates a gradebook (nbgrader runs alembic)
 
@@ -233,3 +233,15 @@ def test_import_refuses_to_duplicate_students_under_new_logins(tmp_path):
     assert "ligne 2 : Léa Martin est déjà dans le cours avec l'identifiant « martin.lea »" in result.output
     assert "ligne 3 : Théo Roux" in result.output
     assert set(gradebook_students(open_course(root))) == {"martin.lea", "roux.theo"}
+
+
+def test_a_newcomer_is_graded_like_everyone(tmp_path):
+    """Her right answers, read from the answer key, earn her full marks from the grader."""
+    root = new_course(tmp_path, 2, {A: ["oasis-page-facebook"]})
+    assert run("roster", "add", root, "--nom", "Nouvelle", "--prenom", "Élise").exit_code == 0
+    c = Class(root, A)
+    c.submit("nouvelle.elise", c.all_right("nouvelle.elise"))
+    result = run("grade", root, A, "--workers", "1")
+    assert result.exit_code == 0, result.output
+    grades = {row["student_id"]: row for row in read_csv(root / "exports" / f"{A}_grades.csv")}
+    assert float(grades["nouvelle.elise"]["score"]) == c.max_points() > 0

@@ -317,7 +317,8 @@ def roster_group() -> None:
     """La liste de classe du cours : ajouter un élève, importer une nouvelle liste, l'afficher."""
 
 
-def _print_import(report, source: str) -> None:
+def _print_import(report, source: str | None) -> None:
+    """What changed; `source` is the imported file's name (None for one student added)."""
     for warning in report.warnings:
         click.secho(f"Attention : {warning}", fg="yellow")
     for s in report.added:
@@ -330,12 +331,14 @@ def _print_import(report, source: str) -> None:
             if getattr(before, f) != getattr(after, f)
         ]
         click.echo(f"  ~ mis à jour : {after.full_name} ({after.id}) : {', '.join(changes)}")
-    for s in report.missing:
+    for s in report.missing if source else []:
         click.secho(
             f"  - absent de {source} : {s.full_name} ({s.id}), conservé avec ses notes", fg="yellow"
         )
     for assignment, paths in sorted(report.notebooks.items()):
         click.echo(f"  notebooks du devoir « {assignment} » pour {len(paths)} nouvel(s) élève(s)")
+    if source is None:
+        return
     click.echo(
         f"{len(report.added)} ajouté(s), {len(report.updated)} mis à jour, "
         f"{len(report.unchanged)} inchangé(s), {len(report.missing)} absent(s) de la liste (conservé(s))."
@@ -359,7 +362,7 @@ def roster_add(course_dir: Path, nom: str, prenom: str, classe: str, email: str,
     from .enrol import add_student
 
     report = add_student(open_course(course_dir), nom, prenom, classe, email, identifiant)
-    _print_import(report, "la liste")
+    _print_import(report, None)
 
 
 @roster_group.command("import")

@@ -11,7 +11,6 @@ write, and a failure while writing puts back what was there.
 from __future__ import annotations
 
 import csv
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ import nbformat
 
 from .assign import KEY_COLUMNS, _key_rows
 from .catalogue import Exercise, load_exercise
-from .course import Course, write_atomic
+from .course import Course, csv_text, write_atomic
 from .errors import MercatiqueError
 from .notebook import Slot, personalise
 from .roster import (
@@ -95,24 +94,17 @@ class _Plan:
     notebooks: dict[Path, str] = field(default_factory=dict)
     keys: dict[Path, str] = field(default_factory=dict)
     written: dict[str, list[Path]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _plan_enrolment(course: Course, students: list[Student]) -> _Plan:
     """Every file the newcomers need, in memory: nothing is written yet."""
     plan = _Plan()
+    if not students:
+        return plan
     ids = {s.id for s in students}
     for assignment in existing_assignments(course):
         devoir = load_devoir(course, assignment)
-        key_path = course.exports / f"{assignment}_answer_key.csv"
-        kept: list[list[str]] = []
-        if key_path.is_file():
-            with key_path.open(encoding="utf-8", newline="") as handle:
-                kept = list(csv.reader(handle))
-            if not kept or tuple(kept[0]) != KEY_COLUMNS:
-                raise MercatiqueError(
-                    f"{key_path} : en-tête inattendu ; recréez le devoir avec « mercatique assign »"
-                )
-            kept = [row for row in kept[1:] if row and row[0] not in ids]  # stale rows of a newcomer
         new_rows: list[tuple] = []
         plan.written[assignment] = []
         for student in sorted(students, key=lambda s: s.id):
@@ -121,16 +113,25 @@ def _plan_enrolment(course: Course, students: list[Student]) -> _Plan:
             plan.notebooks[path] = text
             plan.written[assignment].append(path)
             new_rows += rows
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(KEY_COLUMNS)
-        writer.writerows(kept)
-        writer.writerows(new_rows)
-        plan.keys[key_path] = buffer.getvalue()
+        key_path = course.exports / f"{assignment}_answer_key.csv"
+        if not key_path.is_file():
+            plan.warnings.append(
+                f"corrigé {key_path} absent : les réponses attendues des nouveaux élèves n'y sont pas "
+                f"ajoutées (« mercatique assign » le réécrit pour toute la classe)"
+            )
+            continue
+        with key_path.open(encoding="utf-8", newline="") as handle:
+            kept = list(csv.reader(handle))
+        if not kept or tuple(kept[0]) != KEY_COLUMNS:
+            raise MercatiqueError(
+                f"{key_path} : en-tête inattendu ; recréez le devoir avec « mercatique assign »"
+            )
+        kept = [row for row in kept[1:] if row and row[0] not in ids]  # stale rows of a newcomer
+        plan.keys[key_path] = csv_text(KEY_COLUMNS, kept + new_rows)
     return plan
 
 
-def write_atomic_bytes(path: Path, data: bytes) -> None:
+def _restore(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.undo.tmp")
     tmp.write_bytes(data)
@@ -155,7 +156,7 @@ class _Writes:
                 if old is None:
                     path.unlink(missing_ok=True)
                 else:
-                    write_atomic_bytes(path, old)
+                    _restore(path, old)
             except OSError:
                 pass  # the write that failed never happened
 
@@ -235,7 +236,8 @@ def add_student(
     existing = course_students(course)
     row = Row("", 0, identifier.strip(), " ".join(last_name.split()), " ".join(first_name.split()),
               email.strip(), " ".join(group.split()))  # fmt: skip
-    result = settle([row], "élève", existing, has_ids=bool(identifier.strip()), refused="non ajouté :")
+    name = f"{row.first_name} {row.last_name}".strip() or "élève"
+    result = settle([row], name, existing, has_ids=bool(identifier.strip()), refused="élève non ajouté.")
     [student] = result.students
     if student.id in existing:
         before = existing[student.id]
@@ -250,11 +252,15 @@ def add_student(
             f"{before.full_name} est déjà dans le cours (identifiant « {before.id} »). "
             f"S'il s'agit d'un homonyme, donnez-lui un identifiant : --identifiant {free}"
         )
-    return _apply(course, existing, result)
+    report = _apply(course, existing, result)
+    report.missing = []  # one student added: nobody else is concerned
+    return report
 
 
-def _apply(course: Course, existing: dict[str, Student], result: RosterResult, dry_run: bool = False
-           ) -> ImportReport:  # fmt: skip
+def _apply(
+    course: Course, existing: dict[str, Student], result: RosterResult, dry_run: bool = False
+) -> ImportReport:
+    """Sort the list's students into added, updated and unchanged, then write it all or nothing."""
     report = ImportReport(warnings=list(result.warnings))
     seen = set()
     for s in result.students:
@@ -274,6 +280,7 @@ def _apply(course: Course, existing: dict[str, Student], result: RosterResult, d
         return report
 
     plan = _plan_enrolment(course, report.added)  # may fail: nothing written yet
+    report.warnings += plan.warnings
     if dry_run:
         report.notebooks = plan.written
         return report

@@ -56,8 +56,12 @@ HEADERS: dict[str, tuple[str, ...]] = {
 LABELS = {"id": "Identifiant", "last_name": "Nom", "first_name": "Prénom", "group": "Classe",
           "email": "E-mail"}  # fmt: skip
 DELIMITERS = ("\t", ";", ",")
-# Characters a Windows-1252 name, class or address may contain beyond ASCII.
-PLAUSIBLE_EXTRA = set("’‘«»–—…€°\u00a0ŒœŸŠšŽž")
+# Beyond ASCII, what a Windows-1252 name may contain: Latin letters except those that
+# Mac Roman or DOS (cp850) accents turn into (« Müller » in Mac Roman reads « MŸller »),
+# the typographic apostrophe and Œ œ; a class may also have « » – — ° and no-break spaces.
+NAME_EXTRA = set("’Œœ")
+NAME_EXCLUDED = set("ŠšŽžŸƒ")
+GROUP_EXTRA = NAME_EXTRA | set("«»–—°\u00a0")
 MOJIBAKE = re.compile("[ÂÃ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178€]")
 
 
@@ -133,13 +137,13 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
                 break
     try:
         return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
+    except UnicodeDecodeError:
+        pass
     _refuse_mixed(raw, name)
     try:
         return raw.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError:
-        line = raw[: utf8_error.start].count(b"\n") + 1
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
         raise MercatiqueError(
             f"{name}, ligne {line} : encodage du fichier non reconnu (ni UTF-8, ni Windows-1252). "
             "Dans le tableur, enregistrez la liste au format « CSV UTF-8 »."
@@ -290,8 +294,10 @@ def _rows(text, first, delimiter, columns, problems) -> tuple[list[Row], list[st
 def _check_legacy_text(rows: list[Row], problems: list[str]) -> None:
     """A Windows-1252 reading is kept only if what we use from it reads as real text."""
     for row in rows:
-        for value in (row.id, row.last_name, row.first_name, row.email, row.group):
-            odd = _odd_characters(value)
+        checks = ((row.last_name, NAME_EXTRA), (row.first_name, NAME_EXTRA), (row.group, GROUP_EXTRA),
+                  (row.id, set()), (row.email, set()))  # fmt: skip
+        for value, extra in checks:
+            odd = _odd_characters(value, extra)
             if odd:
                 problems.append(_at(row, _legacy_message(value, odd)))
                 break
@@ -305,18 +311,18 @@ def _legacy_message(value: str, odd: str) -> str:
     )
 
 
-def _odd_characters(value: str) -> str:
+def _odd_characters(value: str, extra: set[str] = GROUP_EXTRA) -> str:
     """What in a Windows-1252 reading is no letter of a name (or reads as mangled UTF-8)."""
     mangled = MOJIBAKE.search(value)
     if mangled:
         return mangled.group()
-    return " ".join(sorted({c for c in value if ord(c) > 127 and not _plausible(c)}))
+    return " ".join(sorted({c for c in value if ord(c) > 127 and not _plausible(c, extra)}))
 
 
-def _plausible(char: str) -> bool:
-    if char in PLAUSIBLE_EXTRA:
+def _plausible(char: str, extra: set[str]) -> bool:
+    if char in extra:
         return True
-    if char in "×÷":
+    if char in NAME_EXCLUDED:
         return False
     return unicodedata.category(char).startswith("L") and "LATIN" in unicodedata.name(char, "")
 

@@ -111,12 +111,16 @@ def test_quoted_cells_and_blank_lines_keep_line_numbers():
 
 
 def test_windows_1252_accents_are_read(tmp_path):
-    text = "Nom;Prénom;Classe;Courriel\r\nLefèvre;Éloïse;1ère STMG;\r\nŒillet;Maël;1ère STMG;mael@ex.fr\r\n"
+    text = (
+        "Nom;Prénom;Classe;Courriel\r\nLefèvre;Éloïse;1ère STMG – gr. 2;\r\n"
+        "Œillet;Maël;1ère STMG – gr. 2;mael@ex.fr\r\nO’Connor;Zoé;1ère STMG – gr. 2;\r\n"
+    )
     result = load_roster(write(tmp_path, text.encode("cp1252")))
     assert result.encoding == "windows-1252"
     assert [(s.id, s.last_name, s.first_name, s.group) for s in result.students] == [
-        ("lefevre.eloise", "Lefèvre", "Éloïse", "1ère STMG"),
-        ("oeillet.mael", "Œillet", "Maël", "1ère STMG"),
+        ("lefevre.eloise", "Lefèvre", "Éloïse", "1ère STMG – gr. 2"),
+        ("oeillet.mael", "Œillet", "Maël", "1ère STMG – gr. 2"),
+        ("oconnor.zoe", "O’Connor", "Zoé", "1ère STMG – gr. 2"),
     ]
 
 
@@ -129,6 +133,16 @@ def test_an_unreadable_encoding_is_refused_in_french(tmp_path):
         load_roster(path)
     path = write(tmp_path, "Nom;Prenom\nMartin;Léa\n".encode("cp850"))
     with pytest.raises(MercatiqueError, match="ligne 2 : « L‚a » contient des caractères inattendus"):
+        load_roster(path)
+
+
+def test_a_mac_roman_export_is_not_mistaken_for_windows_1252(tmp_path):
+    path = write(tmp_path, "Nom;Prenom;Classe\nMüller;Noël;1A\n".encode("mac_roman"))
+    with pytest.raises(MercatiqueError, match="ligne 2 : « MŸller » contient des caractères inattendus"):
+        load_roster(path)
+    # « è » has no Windows-1252 reading at all
+    path = write(tmp_path, "Nom;Prenom\nMartin;Léa\nLefèvre;Zoé\n".encode("mac_roman"))
+    with pytest.raises(MercatiqueError, match="ligne 3 : encodage du fichier non reconnu"):
         load_roster(path)
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from .errors import MercatiqueError
 
-COLUMNS = ("id", "last_name", "first_name", "email")
+COLUMNS = ("id", "last_name", "first_name", "email")  # the English header of earlier versions
 STORED_COLUMNS = ("id", "last_name", "first_name", "email", "group")
 STORED_ROSTER = "roster.csv"  # inside the course's private folder
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
@@ -286,7 +286,7 @@ def _rows(text, first, delimiter, columns, problems) -> tuple[list[Row], list[st
                 values.get("email", ""),
                 values.get("group", ""),
                 raw,
-            )  # fmt: skip
+            )
         )
     return rows, warnings
 
@@ -366,7 +366,7 @@ def settle(
                         row,
                         f"« {value} » est mal encodé (caractères « {MOJIBAKE.search(value).group()} ») ; "
                         "corrigez le nom dans le tableur et enregistrez en « CSV UTF-8 »",
-                    )  # fmt: skip
+                    )
                 )
         if row.email and not EMAIL.match(row.email):
             problems.append(_at(row, f"adresse e-mail « {row.email} » invalide"))
@@ -399,7 +399,7 @@ def _check_given_ids(rows, existing, problems, warnings) -> None:
                     row,
                     "identifiant vide (complétez-le, ou supprimez la colonne pour que les "
                     "identifiants soient faits à partir des noms)",
-                )  # fmt: skip
+                )
             )
             continue
         if not STUDENT_ID.match(sid):
@@ -408,7 +408,7 @@ def _check_given_ids(rows, existing, problems, warnings) -> None:
                     row,
                     f"identifiant « {sid} » invalide (lettres sans accent, chiffres, point, tiret, "
                     "souligné ou @ ; pas d'espace)",
-                )  # fmt: skip
+                )
             )
             continue
         other = first_seen.get(sid.casefold())
@@ -418,7 +418,7 @@ def _check_given_ids(rows, existing, problems, warnings) -> None:
                     row,
                     f"identifiant « {sid} » déjà donné {other.where} à {other.first_name} "
                     f"{other.last_name} (deux lignes différentes pour un même identifiant)",
-                )  # fmt: skip
+                )
             )
             continue
         first_seen[sid.casefold()] = row
@@ -432,7 +432,7 @@ def _check_given_ids(rows, existing, problems, warnings) -> None:
                         row,
                         f"l'identifiant « {sid} » est déjà celui de {before.full_name} dans le cours, "
                         f"pas de {row.first_name} {row.last_name}",
-                    )  # fmt: skip
+                    )
                 )
                 continue
             row.id = before.id  # the course's spelling
@@ -442,7 +442,7 @@ def _check_given_ids(rows, existing, problems, warnings) -> None:
                     row,
                     f"identifiant « {sid} » avec des majuscules : JupyterHub écrit les logins en "
                     "minuscules ; vérifiez qu'il est bien celui du compte de l'élève",
-                )  # fmt: skip
+                )
             )
 
 
@@ -483,7 +483,7 @@ def _make_ids(rows, existing, problems, warnings) -> None:
                     row,
                     f"impossible de faire un identifiant à partir de « {row.first_name} "
                     f"{row.last_name} » : ajoutez une colonne « Identifiant »",
-                )  # fmt: skip
+                )
             )
             continue
         sid, n = base, 1

@@ -265,6 +265,11 @@ def _rows(text, first, delimiter, columns, problems) -> tuple[list[Row], list[st
         raw = tuple(_clean(c) for c in cells)
         while raw and not raw[-1]:
             raw = raw[:-1]
+        if _fold_header(cells[columns["last_name"]] if len(cells) >= needed else "") in HEADERS[
+            "last_name"
+        ] and (_fold_header(cells[columns["first_name"]]) in HEADERS["first_name"]):
+            warnings.append(f"ligne {start} : en-tête répété (deux listes mises bout à bout ?), ignoré")
+            continue
         if raw in seen:
             warnings.append(f"ligne {start} : ligne identique à la ligne {seen[raw]}, ignorée")
             continue

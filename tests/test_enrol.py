@@ -103,6 +103,10 @@ def test_roster_add_without_devoir_and_its_checks(tmp_path):
         "petit.zoe",
         "zpetit2",
     }
+    listing = run("roster", "list", root).output.splitlines()
+    assert listing[0] == "Classe « BTS 1 » : 1 élève(s)"
+    assert listing[2] == "Sans classe : 4 élève(s)"
+    assert listing[-1] == "5 élève(s) en tout."
 
 
 def test_a_newcomer_gets_notebooks_and_key_rows_and_nobody_else_changes(tmp_path):

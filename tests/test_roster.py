@@ -168,6 +168,13 @@ def test_old_mac_line_ends_and_a_repeated_column():
     assert "ligne 1 : colonne « Nom » présente plusieurs fois (colonnes 1, 3)" in message
 
 
+def test_two_exports_pasted_one_after_the_other():
+    text = "Nom;Prénom;Classe\nMartin;Léa;1A\nNOM;PRÉNOM;CLASSE\nRoux;Théo;1B\n"
+    result = parse_roster_text(text, "x.csv")
+    assert [s.id for s in result.students] == ["martin.lea", "roux.theo"]
+    assert result.warnings == ["ligne 3 : en-tête répété (deux listes mises bout à bout ?), ignoré"]
+
+
 def test_exact_duplicate_lines_are_dropped_with_a_warning():
     text = "Nom;Prénom;Classe\nMartin;Léa;1A\nRoux;Théo;1A\n Martin ; Léa ;1A\n"
     result = parse_roster_text(text, "x.csv")

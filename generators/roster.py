@@ -498,12 +498,17 @@ def _make_ids(rows, existing, problems, warnings) -> None:
         taken.add(sid)
         row.id = sid
         homonyms.setdefault(base, []).append(row)
-    for base, same in homonyms.items():
-        if len(same) > 1 or base in {s.id for s in existing.values()}:
+    in_course: dict[tuple[str, str], list[str]] = {}
+    for s in sorted(existing.values(), key=lambda s: s.id):
+        in_course.setdefault(_same_person_key(s.last_name, s.first_name), []).append(s.id)
+    for same in homonyms.values():
+        known = in_course.get(_same_person_key(same[0].last_name, same[0].first_name), [])
+        if len(same) > 1 or known:
             ids = ", ".join(r.id for r in same)
+            already = f" ; déjà dans le cours : {', '.join(known)}" if known else ""
             warnings.append(
-                f"homonymes « {same[0].first_name} {same[0].last_name} » : identifiant(s) {ids} "
-                "(vérifiez qu'il ne s'agit pas d'un doublon)"
+                f"homonymes « {same[0].first_name} {same[0].last_name} » : nouveaux identifiants {ids}"
+                f"{already} (vérifiez qu'il ne s'agit pas d'un doublon)"
             )
 
 

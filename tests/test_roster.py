@@ -249,6 +249,10 @@ def test_ids_are_stable_across_reimports_and_a_newcomer():
         ("martin.lea-3", "1C"),
         ("martin.lea", "1A"),
     ]
+    assert result.warnings == [
+        "homonymes « Léa Martin » : nouveaux identifiants martin.lea-3 ; déjà dans le cours : "
+        "martin.lea, martin.lea-2 (vérifiez qu'il ne s'agit pas d'un doublon)"
+    ]
 
 
 def test_existing_students_are_matched_by_email_before_class():

@@ -114,7 +114,8 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
     "--roster",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Liste de classe CSV (UTF-8) : id,last_name,first_name,email.",
+    help="Liste de classe CSV exportée de l'ENT ou de Pronote : colonnes Nom, Prénom, "
+    "et si possible Classe, E-mail, Identifiant (le login de l'élève).",
 )
 @click.option("--course-id", help="Identifiant du cours (par défaut : le nom du dossier).")
 @click.option(
@@ -326,6 +327,97 @@ def demo(folder: Path) -> None:
     click.echo(f"  - la page de correction d'un élève : {result.feedback_pages[0]}")
     notebook = result.course.per_student_notebook(result.simulated[0].student_id, DEMO_ASSIGNMENT)
     click.echo(f"  - le notebook d'un élève (dans JupyterLab) : {notebook}")
+
+
+# ---- mercatique roster: the class list during the year -------------------------------------
+
+
+@main.group("roster")
+def roster_group() -> None:
+    """La liste de classe du cours : ajouter un élève, importer une nouvelle liste, l'afficher."""
+
+
+def _print_import(report, source: str | None) -> None:
+    """What changed; `source` is the imported file's name (None for one student added)."""
+    for warning in report.warnings:
+        click.secho(f"Attention : {warning}", fg="yellow")
+    for s in report.added:
+        group = f" ({s.group})" if s.group else ""
+        click.echo(f"  + ajouté : {s.first_name} {s.last_name}{group}, identifiant « {s.id} »")
+    for before, after in report.updated:
+        changes = [
+            f"{label} « {getattr(before, f) or '-'} » → « {getattr(after, f)} »"
+            for f, label in (("group", "classe"), ("email", "e-mail"))
+            if getattr(before, f) != getattr(after, f)
+        ]
+        click.echo(f"  ~ mis à jour : {after.full_name} ({after.id}) : {', '.join(changes)}")
+    for s in report.missing if source else []:
+        click.secho(
+            f"  - absent de {source} : {s.full_name} ({s.id}), conservé avec ses notes", fg="yellow"
+        )
+    for assignment, paths in sorted(report.notebooks.items()):
+        click.echo(f"  notebooks du devoir « {assignment} » pour {len(paths)} nouvel(s) élève(s)")
+    if source is None:
+        return
+    click.echo(
+        f"{len(report.added)} ajouté(s), {len(report.updated)} mis à jour, "
+        f"{len(report.unchanged)} inchangé(s), {len(report.missing)} absent(s) de la liste (conservé(s))."
+    )
+
+
+@roster_group.command("add")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--nom", required=True, help="Nom de famille.")
+@click.option("--prenom", "--prénom", "prenom", required=True, help="Prénom.")
+@click.option("--classe", default="", help="Classe ou groupe (ex. 1STMG2).")
+@click.option("--email", default="", help="Adresse e-mail.")
+@click.option(
+    "--identifiant",
+    default="",
+    help="Login de l'élève sur le JupyterHub (par défaut : nom.prenom).",
+)
+def roster_add(course_dir: Path, nom: str, prenom: str, classe: str, email: str, identifiant: str) -> None:
+    """Ajoute un élève en cours d'année, avec son notebook pour chaque devoir déjà donné."""
+    from .course import open_course
+    from .enrol import add_student
+
+    report = add_student(open_course(course_dir), nom, prenom, classe, email, identifiant)
+    _print_import(report, None)
+
+
+@roster_group.command("import")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("roster_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--essai", is_flag=True, help="N'écrit rien : montre seulement ce que l'import ferait.")
+def roster_import(course_dir: Path, roster_csv: Path, essai: bool) -> None:
+    """Ajoute les nouveaux élèves d'une liste de classe ; personne n'est supprimé, ni ses notes."""
+    from .course import open_course
+    from .enrol import import_roster
+
+    report = import_roster(open_course(course_dir), roster_csv, dry_run=essai)
+    _print_import(report, roster_csv.name)
+    if essai:
+        click.secho("Essai : rien n'a été modifié (relancez sans --essai pour importer).", fg="cyan")
+
+
+@roster_group.command("list")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def roster_list(course_dir: Path) -> None:
+    """Les élèves du cours, classe par classe."""
+    from .course import open_course
+    from .enrol import students_by_group
+
+    groups = students_by_group(open_course(course_dir))
+    total = 0
+    for group, students in groups.items():
+        total += len(students)
+        title = f"Classe « {group} »" if group else "Sans classe"
+        click.echo(f"{title} : {len(students)} élève(s)")
+        width = max(len(s.id) for s in students)
+        for s in students:
+            email = f"  {s.email}" if s.email else ""
+            click.echo(f"  {s.id:<{width}}  {s.last_name} {s.first_name}{email}")
+    click.echo(f"{total} élève(s) en tout.")
 
 
 if __name__ == "__main__":

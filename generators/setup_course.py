@@ -11,7 +11,7 @@ from nbgrader.api import Student as GradebookStudent
 
 from .course import PRIVATE, Course, new_secret, write_atomic
 from .errors import MercatiqueError
-from .roster import Student, read_roster
+from .roster import STORED_ROSTER, Student, read_roster, read_stored_groups, stored_roster_text
 
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -110,7 +110,7 @@ def init_course(
     secret = course.private / "secret"
     write_atomic(secret, new_secret() + "\n")
     secret.chmod(0o600)
-    write_atomic(course.private / "roster.csv", roster_path.read_text("utf-8-sig"))
+    write_atomic(course.private / STORED_ROSTER, stored_roster_text(students))
     # course.json last: its presence is what marks a finished course directory
     write_atomic(
         course.private / "course.json",
@@ -141,9 +141,12 @@ def _import_students(db_url: str, course_id: str, students: list[Student]) -> No
 
 
 def gradebook_students(course: Course) -> dict[str, Student]:
+    """The course's students: names and e-mail from the gradebook, class from the stored list."""
+    groups = read_stored_groups(course.private)
     with Gradebook(course.db_url, course.course_id) as gb:
         return {
-            s.id: Student(s.id, s.last_name or "", s.first_name or "", s.email or "") for s in gb.students
+            s.id: Student(s.id, s.last_name or "", s.first_name or "", s.email or "", groups.get(s.id, ""))
+            for s in gb.students
         }
 
 

@@ -45,7 +45,8 @@ def test_multiline_message_keeps_its_lines_but_not_escapes():
 
 
 @pytest.mark.parametrize(
-    "cell", ['=HYPERLINK("http://x","y")', "+1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\tx", "\rx", "＝1+1"]
+    "cell",
+    ['=HYPERLINK("http://x","y")', "+1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\tx", "\rx", "＝1+1"],
 )
 def test_formula_cells_are_shown_as_text(cell):
     assert for_spreadsheet(cell) == "'" + cell

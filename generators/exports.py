@@ -240,7 +240,7 @@ def moodle_csv(
             continue
         grade = r.on_scale(sur)
         shown = "" if grade is None else _num(grade)
-        note = MOODLE_NOTE.get(r.status, "") + (" (en retard)" if r.late else "")
+        note = ", ".join(filter(None, [MOODLE_NOTE.get(r.status, ""), "rendu en retard" if r.late else ""]))
         rows.append([key, r.student.last_name, r.student.first_name, shown, note])
     column = f"{assignment} (sur {_num(sur)})" if sur else assignment
     return BOM + csv_text([identifier, *MOODLE_COLUMNS, column, "commentaire"], rows), warnings

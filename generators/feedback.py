@@ -23,6 +23,7 @@ from .course import Course, write_atomic
 from .errors import MercatiqueError
 from .exports import class_results
 from .expressions import render_text
+from .sanitize import for_terminal
 from .selfcheck import to_html
 from .setup_course import gradebook_students
 from .variants import student_variant
@@ -75,6 +76,7 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
                     "points": formatting.number(round(score.score, 2)),
                     "max_points": formatting.number(score.max_points),
                     "adjusted": score.adjusted_text if score.adjusted else "",
+                    "answer": for_terminal(v["answer"], 200),  # typed by the student: no control chars
                 })  # fmt: skip
             blocks.append({
                 "title": ex.title,
@@ -92,7 +94,7 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
                 max_score=formatting.number(result.max_score),
                 penalty=formatting.number(round(result.penalty, 2)) if result.penalty else "",
                 late=result.late,
-                problems=record.get("problems", []),
+                problems=[for_terminal(p, 500) for p in record.get("problems", [])],
                 exercises=blocks,
             )
         )

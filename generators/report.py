@@ -26,6 +26,7 @@ from .errors import MercatiqueError  # noqa: E402
 from .exports import ABSENT, GRADED, PENDING, UNREADABLE, Result, class_results, groups_of  # noqa: E402
 from .feedback import read_verdicts, templates  # noqa: E402
 from .grade import GradingReport, Journal, screen_submissions  # noqa: E402
+from .sanitize import for_terminal  # noqa: E402
 from .verdicts import CORRECT, MISSING, MISTAKE  # noqa: E402
 from .worker import fingerprint  # noqa: E402
 
@@ -89,7 +90,7 @@ def _student_row(result: Result, records: dict[str, dict]) -> dict:
     if result.late:
         penalty = formatting.number(round(result.penalty, 2))
         notes.append("en retard" + (f", pénalité de {penalty} point(s)" if result.penalty else ""))
-    notes += records.get(result.student.id, {}).get("problems", []) if result.graded else []
+    notes += [for_terminal(p, 500) for p in records.get(result.student.id, {}).get("problems", [])]
     if result.why:
         notes.append(result.why)
     return {
@@ -190,13 +191,14 @@ def build_report(course: Course, assignment: str) -> Path:
     )
     students = {r.student.id: r for r in results}
     flags = [
-        {"student": s, "reason": problem}
+        {"student": s, "reason": for_terminal(problem, 500)}  # the notebook's own text: one clean line
         for s, r in sorted(records.items())
         for problem in r.get("problems", [])
     ]
     screening = GradingReport()
     screen_submissions(course, assignment, set(students), screening)
-    flags += [{"student": s, "reason": "identifiant absent de la liste de classe"} for s in screening.unknown]
+    unknown = "identifiant absent de la liste de classe"
+    flags += [{"student": for_terminal(s), "reason": unknown} for s in screening.unknown]
     for r in results:
         reason = {
             UNREADABLE: r.why,

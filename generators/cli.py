@@ -303,7 +303,8 @@ def report(course_dir: Path, assignment: str) -> None:
 @click.option(
     "--sur",
     type=click.FloatRange(min=0, min_open=True),
-    help="Barème : notes ramenées sur ce total (Moodle ; Pronote est toujours sur 20 par défaut).",
+    help="Barème de Moodle et de Pronote : notes ramenées sur ce total, au centième "
+    "(sans --sur : Moodle en points, Pronote sur 20).",
 )
 @click.option(
     "--identifiant",

@@ -144,6 +144,10 @@ def test_moodle_by_idnumber_keeps_everyone_in_points(klass):
     _, rows = read(c.root / "exports" / f"{A}_moodle.csv")
     assert [r["idnumber"] for r in rows] == ORDER
     assert float(rows[ORDER.index("eleve003")][A]) == c.deserved["eleve003"]
+    # without a username in the roster, the hub login (the roster id) is the Moodle username
+    assert run("export", c.root, A, "--format", "moodle", "--identifiant", "username").exit_code == 0
+    _, rows = read(c.root / "exports" / f"{A}_moodle.csv")
+    assert [r["username"] for r in rows] == ORDER
 
 
 def test_pronote_column_in_class_order_semicolon_decimal_comma_out_of_20(klass):

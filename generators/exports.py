@@ -15,7 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Assignment, Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
+from sqlalchemy.orm import selectinload, undefer
 
 from . import formatting
 from .course import Course, csv_text, write_atomic
@@ -126,6 +127,41 @@ def roster_order(course: Course, students: dict[str, Student]) -> list[str]:
     return ordered + [sid for sid in students if sid not in seen]
 
 
+def _submissions(gb: Gradebook, assignment: str) -> dict:
+    """The assignment's submissions by student, grades and cells loaded in a few queries."""
+    query = (
+        gb.db.query(SubmittedAssignment)
+        .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+        .filter(Assignment.name == assignment)
+        .options(
+            undefer(SubmittedAssignment.late_submission_penalty),
+            selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.grades)
+            .selectinload(Grade.cell),
+        )
+    )  # fmt: skip
+    return {submission.student_id: submission for submission in query}
+
+
+def _graded(result: Result, submission, slots: list[dict]) -> bool:
+    """Fill `result` from the gradebook; False when nothing is graded yet."""
+    grades = {g.name: g for nb in submission.notebooks for g in nb.grades}
+    if not any(g.auto_score is not None or g.manual_score is not None for g in grades.values()):
+        return False
+    for slot in slots:
+        g = grades.get(slot["report_id"])
+        auto, manual, extra = (g.auto_score, g.manual_score, g.extra_credit) if g is not None else (None,) * 3
+        score = float(g.score or 0.0) if g is not None else 0.0  # nbgrader's: manual, else auto, + extra
+        result.questions.append(
+            QuestionScore(slot["key"], slot["exercise"], slot["question"], score, float(slot["points"]),
+                          auto, manual, extra)
+        )  # fmt: skip
+    result.status = GRADED
+    result.raw_score = sum(q.score for q in result.questions)
+    result.penalty = float(submission.late_submission_penalty or 0.0)
+    result.seconds_late = float(submission.total_seconds_late or 0.0)
+    return True
+
+
 def class_results(
     course: Course, assignment: str, *, unreadable: dict[str, str] | None = None
 ) -> list[Result]:
@@ -135,44 +171,23 @@ def class_results(
     """
     from .grade import check_notebook
 
-    manifest = course.manifest(assignment)
-    slots = manifest["slots"]
+    slots = course.manifest(assignment)["slots"]
     max_score = float(sum(s["points"] for s in slots))
     students = gradebook_students(course)
     unreadable = unreadable or {}
     results = []
     with Gradebook(course.db_url, course.course_id) as gb:
+        submissions = _submissions(gb, assignment)
         for sid in roster_order(course, students):
             result = Result(students[sid], ABSENT, max_score)
-            try:
-                submission = gb.find_submission(assignment, sid)
-            except MissingEntry:
-                submission = None
-            grades = {}
-            if submission is not None:
-                grades = {g.name: g for nb in submission.notebooks for g in nb.grades}
-            if any(g.auto_score is not None or g.manual_score is not None for g in grades.values()):
-                result.status = GRADED
-                for slot in slots:
-                    g = grades.get(slot["report_id"])
-                    result.questions.append(QuestionScore(
-                        slot["key"], slot["exercise"], slot["question"],
-                        float(g.score or 0.0) if g is not None else 0.0, float(slot["points"]),
-                        g.auto_score if g is not None else None,
-                        g.manual_score if g is not None else None,
-                        g.extra_credit if g is not None else None,
-                    ))  # fmt: skip
-                result.raw_score = sum(q.score for q in result.questions)
-                result.penalty = float(submission.late_submission_penalty or 0.0)
-                result.seconds_late = float(submission.total_seconds_late or 0.0)
-            else:
-                notebook = course.submitted(sid, assignment) / f"{assignment}.ipynb"
-                why = unreadable.get(sid) or (check_notebook(notebook) if notebook.parent.is_dir() else None)
-                if why:
-                    result.status, result.why = UNREADABLE, why
-                elif notebook.parent.is_dir():
-                    result.status = PENDING
             results.append(result)
+            if sid in submissions and _graded(result, submissions[sid], slots):
+                continue
+            folder = course.submitted(sid, assignment)
+            if not folder.is_dir():
+                continue  # absent
+            why = unreadable.get(sid) or check_notebook(folder / f"{assignment}.ipynb")
+            result.status, result.why = (UNREADABLE, why) if why else (PENDING, "")
     return results
 
 

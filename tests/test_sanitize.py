@@ -66,3 +66,20 @@ def test_every_cell_of_the_product_csv_writer_is_neutralised():
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[1] == ["a1", '\'=HYPERLINK("http://x","y")']
     assert rows[2] == ["a2", "-1.5"]
+
+
+@pytest.mark.slow
+def test_collect_prints_an_unknown_archive_entry_harmlessly(tmp_path):
+    """A name in a Moodle archive is chosen by whoever uploaded the file."""
+    import zipfile
+
+    from tests.helpers import new_course, run
+
+    root = new_course(tmp_path, 2, {"devoir-1": ["oasis-page-facebook"]})
+    archive = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("Personne\x1b[2J\x1b]0;titre\x07 Inconnue_9_assignsubmission_file_/d.ipynb", "{}")
+    result = run("collect", root, "devoir-1", archive)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "Personne Inconnue" in result.output

@@ -146,9 +146,8 @@ def build_report(course: Course, assignment: str) -> Path:
     scores = pd.Series([r.score for r in graded], index=[r.student.id for r in graded])
 
     figure, axis = plt.subplots(figsize=(6.5, 3))
-    axis.hist(
-        scores, bins=min(20, int(max_score) + 1), range=(0, max_score), color="#2f6db5", edgecolor="white"
-    )
+    top = max(max_score, float(scores.max()))  # extra credit can go past the maximum
+    axis.hist(scores, bins=min(20, int(top) + 1), range=(0, top), color="#2f6db5", edgecolor="white")
     axis.set_xlabel("Note (points)")
     axis.set_ylabel("Nombre d'élèves")
     scores_png = _png(figure)

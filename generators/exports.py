@@ -22,7 +22,7 @@ from . import formatting
 from .course import Course, csv_text, write_atomic
 from .errors import MercatiqueError
 from .formatting import round_half_up
-from .roster import Student, parse_roster
+from .roster import Student
 from .setup_course import gradebook_students
 
 GRADED, ABSENT, UNREADABLE, PENDING = "corrigée", "absent", "illisible", "non corrigée"
@@ -117,11 +117,12 @@ class Result:
 
 def roster_order(course: Course, students: dict[str, Student]) -> list[str]:
     """Student ids in the class list's order (the file given to `init`), then any other."""
-    ordered: list[str] = []
     path = course.private / "roster.csv"
     try:
+        from .roster import parse_roster
+
         ordered = [s.id for s in parse_roster(path.read_text("utf-8-sig"), str(path)) if s.id in students]
-    except Exception:  # no copy or another layout: the gradebook's order (last name, first name)
+    except Exception:  # no copy, or one it cannot read: the gradebook's order (last name, first name)
         ordered = []
     seen = set(ordered)
     return ordered + [sid for sid in students if sid not in seen]

@@ -213,6 +213,17 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-") or "groupe"
 
 
+def _by_group(results: list[Result], groups: list[str]) -> dict[str, list[Result]]:
+    """Each group's students under a distinct file-name part; the ungrouped ones apart."""
+    parts: dict[str, list[Result]] = {}
+    for g in [*groups, ""] if any(not r.group for r in results) else groups:
+        name = _slug(g) if g else "sans-groupe"
+        while name in parts:
+            name += "-bis"
+        parts[name] = [r for r in results if r.group == g]
+    return parts
+
+
 def notes_csv(results: list[Result], slots: list[dict]) -> str:
     """The grades CSV: a line per roster student, a column per question, status and lateness."""
     header = [*GRADE_COLUMNS, *(s["key"] for s in slots), *STATUS_COLUMNS]
@@ -311,27 +322,20 @@ def export_grades(
             raise MercatiqueError(f"groupe « {group} » inconnu ; groupes de la classe : {known}")
         results = [r for r in results if r.group == group]
         groups, suffix = [group], f"_{_slug(group)}"
-    out = Exported()
-
-    def write(name: str, text: str) -> Path:
-        path = course.exports / name
-        write_atomic(path, text)
-        out.paths.append(path)
-        return path
-
+    out, files = Exported(), {}
     if "notes" in formats:
-        out.grades_csv = write(f"{assignment}_grades{suffix}.csv", notes_csv(results, slots))
+        out.grades_csv = course.exports / f"{assignment}_grades{suffix}.csv"
+        files[out.grades_csv.name] = notes_csv(results, slots)
     if "moodle" in formats:
         text, out.warnings = moodle_csv(results, assignment, identifier, sur)
-        write(f"{assignment}_moodle{suffix}.csv", text)
+        files[f"{assignment}_moodle{suffix}.csv"] = text
     if "pronote" in formats:
         if groups and group is None:
-            names = {g: _slug(g) for g in groups}
-            if any(not r.group for r in results):
-                names[""] = "sans-groupe"
-            for g, name in names.items():
-                members = [r for r in results if r.group == g]
-                write(f"{assignment}_pronote_{name}.csv", pronote_csv(members, sur or 20))
+            for name, members in _by_group(results, groups).items():
+                files[f"{assignment}_pronote_{name}.csv"] = pronote_csv(members, sur or 20)
         else:
-            write(f"{assignment}_pronote{suffix}.csv", pronote_csv(results, sur or 20))
+            files[f"{assignment}_pronote{suffix}.csv"] = pronote_csv(results, sur or 20)
+    for name, text in files.items():  # everything computed first: a failure writes nothing
+        write_atomic(course.exports / name, text)
+        out.paths.append(course.exports / name)
     return out

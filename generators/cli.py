@@ -24,7 +24,9 @@ class FrenchErrors(click.Group):
         try:
             return super().invoke(ctx)
         except MercatiqueError as exc:
-            click.secho(f"Erreur : {exc}", fg="red", err=True)
+            from .sanitize import lines_for_terminal
+
+            click.secho(f"Erreur : {lines_for_terminal(str(exc))}", fg="red", err=True)
             sys.exit(2)
 
 
@@ -173,20 +175,24 @@ class _LazyBar:
 
 
 def _print_report(report) -> None:
+    """The grading summary; every student-controlled piece goes through `for_terminal`."""
+    from .sanitize import for_terminal as safe
+
     click.echo(f"{len(report.graded)} copie(s) corrigée(s).")
     if report.skipped:
         click.echo(f"  - {len(report.skipped)} copie(s) déjà corrigée(s) et inchangée(s) : conservées")
     for student in report.unknown:
-        click.secho(
-            f"  - copie de « {student} » ignorée : identifiant absent de la liste de classe", fg="yellow"
-        )
+        why = "identifiant absent de la liste de classe"
+        click.secho(f"  - copie de « {safe(student)} » ignorée : {why}", fg="yellow")
     for student, why in sorted(report.unreadable.items()):
-        click.secho(f"  - copie de « {student} » non corrigée : {why}", fg="yellow")
+        click.secho(f"  - copie de « {safe(student)} » non corrigée : {safe(why)}", fg="yellow")
     for student, problems in sorted(report.problems.items()):
         for problem in problems:
-            click.secho(f"  - copie de « {student} » : {problem}", fg="yellow")
+            click.secho(f"  - copie de « {safe(student)} » : {safe(problem)}", fg="yellow")
     if report.not_submitted:
-        click.echo(f"  - sans copie : {', '.join(report.not_submitted)}")
+        click.echo(f"  - sans copie : {safe(', '.join(report.not_submitted), 2000)}")
+    for warning in getattr(report, "export_warnings", []):
+        click.secho(f"  - {safe(warning)}", fg="yellow")
     click.echo(f"Notes : {report.grades_csv}")
 
 
@@ -219,8 +225,16 @@ def _print_report(report) -> None:
     is_flag=True,
     help="Exécute les notebooks SANS isolation (déconseillé : seulement pour des copies de confiance).",
 )
+@click.option(
+    "--eleve",
+    "--student",
+    "only",
+    multiple=True,
+    metavar="ID",
+    help="Recorrige seulement cet élève (option répétable) ; les exports couvrent toute la classe.",
+)
 def grade_command(course_dir: Path, assignment: str, force: bool, workers: int | None, timeout: int,
-                  memory: int, no_sandbox: bool) -> None:  # fmt: skip
+                  memory: int, no_sandbox: bool, only: tuple[str, ...]) -> None:  # fmt: skip
     """Corrige les copies de submitted/ et écrit exports/ASSIGNMENT_grades.csv."""
     from .course import open_course
     from .grade import grade
@@ -233,7 +247,7 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
     try:
         report = grade(course, assignment, force=force, workers=workers, sandbox=not no_sandbox,
                        limits=Limits(memory_mb=memory, cell_timeout=timeout),
-                       progress=bar.advance, on_total=bar.start)  # fmt: skip
+                       progress=bar.advance, on_total=bar.start, students=list(only) or None)  # fmt: skip
     finally:
         bar.close()
     _print_report(report)
@@ -289,6 +303,50 @@ def report(course_dir: Path, assignment: str) -> None:
     from .report import build_report
 
     click.echo(f"Bilan : {build_report(open_course(course_dir), assignment)}")
+
+
+@main.command("export")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["moodle", "pronote", "notes"]),
+    multiple=True,
+    help="Fichier(s) à écrire (option répétable ; par défaut : les trois).",
+)
+@click.option(
+    "--sur",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Barème de Moodle et de Pronote : notes ramenées sur ce total, au centième "
+    "(sans --sur : Moodle en points, Pronote sur 20).",
+)
+@click.option(
+    "--identifiant",
+    type=click.Choice(["email", "idnumber", "username"]),
+    default="email",
+    show_default=True,
+    help="Champ par lequel Moodle reconnaît l'élève (idnumber : l'identifiant de la liste de classe).",
+)
+@click.option("--groupe", help="Seulement les élèves de ce groupe.")
+def export_command(course_dir: Path, assignment: str, formats: tuple[str, ...], sur: float | None,
+                   identifiant: str, groupe: str | None) -> None:  # fmt: skip
+    """Réécrit les notes depuis le carnet de notes nbgrader, sans recorriger.
+
+    Les notes modifiées dans le formgrader (note manuelle, points bonus) et les pénalités
+    de retard sont prises en compte.
+    """
+    from .course import open_course
+    from .exports import FORMATS, export_grades
+    from .sanitize import for_terminal
+
+    course = open_course(course_dir)
+    result = export_grades(course, assignment, formats=formats or FORMATS, sur=sur, identifier=identifiant,
+                           group=groupe)  # fmt: skip
+    for warning in result.warnings:
+        click.secho(f"  - {for_terminal(warning)}", fg="yellow")
+    for path in result.paths:
+        click.echo(f"Écrit : {path}")
 
 
 @main.command()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MercatiqueError
+from .sanitize import for_spreadsheet
 
 PRIVATE = ".mercatique"
 
@@ -42,12 +43,16 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def csv_text(header, rows) -> str:
-    """A machine CSV (comma, LF line ends), written whole by `write_atomic`."""
+def csv_text(header, rows, delimiter: str = ",") -> str:
+    """A machine CSV (comma, LF line ends), written whole by `write_atomic`.
+
+    Every cell goes through `sanitize.for_spreadsheet`: a roster name or an answer
+    starting with `=` must not run as a formula when the teacher opens the file.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow([for_spreadsheet(c) for c in header])
+    writer.writerows([for_spreadsheet(c) for c in row] for row in rows)
     return buffer.getvalue()
 
 

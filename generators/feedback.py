@@ -1,5 +1,8 @@
 """`mercatique feedback`: one French HTML page per student, from the grader's verdicts.
 
+The scores come from the gradebook (a grade the teacher changed in the formgrader wins,
+and says so); the verdicts files give the diagnosis text.
+
 Unlike nbgrader's stock feedback (a render of the graded notebook), the page shows no
 test code and nothing of the secret: the student's own statement, each answer with the
 expected one and the diagnosis of a recognised typical mistake, and the worked solution.
@@ -18,7 +21,9 @@ from . import formatting, render
 from .catalogue import load_exercise
 from .course import Course, write_atomic
 from .errors import MercatiqueError
+from .exports import class_results
 from .expressions import render_text
+from .sanitize import for_terminal
 from .selfcheck import to_html
 from .setup_course import gradebook_students
 from .variants import student_variant
@@ -50,10 +55,13 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
     frozen = course.frozen_exercises(assignment)
     exercises = {ex_id: load_exercise(frozen / ex_id) for ex_id in manifest["exercises"]}
     students = gradebook_students(course)
+    results = {r.student.id: r for r in class_results(course, assignment) if r.graded}
     written = []
     for student_id, record in records.items():
-        if student_id not in students:
-            continue
+        if student_id not in students or student_id not in results:
+            continue  # not in the roster, or no grade in the gradebook
+        result = results[student_id]
+        scores = {(q.exercise, q.question): q for q in result.questions}
         verdicts = {(v["exercise"], v["question"]): v for v in record["verdicts"]}
         blocks = []
         for ex_id, ex in exercises.items():
@@ -61,11 +69,14 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
             questions = []
             for q in ex.questions:
                 v = verdicts[(ex_id, q.id)]
+                score = scores[(ex_id, q.id)]
                 questions.append({
                     **v,
                     "prompt": to_html(render_text(q.prompt, variant.context)),
-                    "points": formatting.number(v["points"]),
-                    "max_points": formatting.number(v["max_points"]),
+                    "points": formatting.number(round(score.score, 2)),
+                    "max_points": formatting.number(score.max_points),
+                    "adjusted": score.adjusted_text if score.adjusted else "",
+                    "answer": for_terminal(v["answer"], 200),  # typed by the student: no control chars
                 })  # fmt: skip
             blocks.append({
                 "title": ex.title,
@@ -73,16 +84,17 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
                 "questions": questions,
                 "solution": to_html(render.solution(variant)),
             })  # fmt: skip
-        score = sum(v["points"] for v in record["verdicts"])
         page = (
             templates()
             .get_template("feedback.html.j2")
             .render(
                 assignment=assignment,
                 student=students[student_id],
-                score=formatting.number(score),
-                max_score=formatting.number(sum(s["points"] for s in manifest["slots"])),
-                problems=record.get("problems", []),
+                score=formatting.number(round(result.score, 2)),
+                max_score=formatting.number(result.max_score),
+                penalty=formatting.number(round(result.penalty, 2)) if result.penalty else "",
+                late=result.late,
+                problems=[for_terminal(p, 500) for p in record.get("problems", [])],
                 exercises=blocks,
             )
         )

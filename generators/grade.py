@@ -21,17 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 
-from .course import Course, csv_text, write_atomic
+from .course import Course, write_atomic
 from .errors import MercatiqueError
+from .exports import GRADE_COLUMNS, export_grades  # noqa: F401 (GRADE_COLUMNS: former home)
 from .sandbox import Limits, require_sandbox
 from .setup_course import gradebook_students
 from .worker import Outcome, fingerprint, grade_submission
-
-GRADE_COLUMNS = ("student_id", "last_name", "first_name", "score", "max_score")
 
 
 @dataclass
@@ -44,6 +43,7 @@ class GradingReport:
     problems: dict[str, list[str]] = field(default_factory=dict)
     not_submitted: list[str] = field(default_factory=list)
     grades_csv: Path | None = None
+    export_warnings: list[str] = field(default_factory=list)
 
 
 def check_notebook(path: Path) -> str | None:
@@ -138,14 +138,19 @@ def grade(
     limits: Limits | None = None,
     progress: Callable[[str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    students: list[str] | None = None,
 ) -> GradingReport:
+    """Grade the class, or only `students` (always regraded); the exports cover everyone."""
     limits = limits or Limits()
-    manifest = course.manifest(assignment)
+    course.manifest(assignment)
     if sandbox:
         require_sandbox()
+    only = list(dict.fromkeys(students)) if students else None
     students = gradebook_students(course)
     report = GradingReport()
     gradable = screen_submissions(course, assignment, set(students), report)
+    if only is not None:
+        gradable = _only(only, gradable, students, report, assignment)
     if not gradable:
         raise MercatiqueError(
             f"aucune copie à corriger dans {course.root / 'submitted'} pour le devoir « {assignment} » "
@@ -156,7 +161,7 @@ def grade(
     todo = []
     for student in gradable:
         current = fingerprint(course.submitted(student, assignment) / f"{assignment}.ipynb", manifest_path)
-        if not force and journal.is_current(student, current):
+        if not force and only is None and journal.is_current(student, current):
             report.skipped.append(student)
         else:
             todo.append(student)
@@ -184,41 +189,21 @@ def grade(
                             report.problems[student] = outcome.problems
                     if progress:
                         progress(student)
-        report.grades_csv = export_grades(gb, course, assignment, manifest, students)
+    exported = export_grades(course, assignment, unreadable=report.unreadable)
+    report.grades_csv, report.export_warnings = exported.grades_csv, exported.warnings
     return report
 
 
-def export_grades(gb: Gradebook, course: Course, assignment: str, manifest: dict, students) -> Path:
-    """The grades CSV from the gradebook (where a teacher's manual grade wins)."""
-    slots = manifest["slots"]
-    header = list(GRADE_COLUMNS) + [s["key"] for s in slots]
-    rows = []
-    for student_id in sorted(students):
-        try:
-            notebook = gb.find_submission_notebook(assignment, assignment, student_id)
-        except MissingEntry:
-            continue
-        scores = {g.name: g.score for g in notebook.grades}
-        if all(scores.get(s["report_id"]) is None for s in slots):
-            continue  # submission created but never graded
-        per_question = [float(scores.get(s["report_id"]) or 0.0) for s in slots]
-        student = students[student_id]
-        rows.append([
-            student_id, student.last_name, student.first_name,
-            _num(sum(per_question)), _num(sum(s["points"] for s in slots)), *map(_num, per_question),
-        ])  # fmt: skip
-    path = course.exports / f"{assignment}_grades.csv"
-    write_atomic(path, csv_text(header, rows))
-    moodle = [[students[r[0]].email, r[0], r[1], r[2], r[3]] for r in rows]
-    write_atomic(course.exports / f"{assignment}_moodle.csv", csv_text(MOODLE_COLUMNS + [assignment], moodle))
-    return path
-
-
-MOODLE_COLUMNS = ["email", "idnumber", "nom", "prenom"]
-"""Moodle's gradebook import matches a student by e-mail address or by ID number (idnumber
-= the roster's id); the last column is the grade item, in points."""
-
-
-def _num(value: float) -> str:
-    """Machine CSV: 2 and 2.5, not 2.0."""
-    return str(int(value)) if float(value).is_integer() else repr(round(value, 4))
+def _only(only: list[str], gradable: list[str], roster, report: GradingReport, assignment: str) -> list[str]:
+    """The named students' gradable copies; a name that cannot be graded is a French error."""
+    unknown = [s for s in only if s not in roster]
+    if unknown:
+        raise MercatiqueError(
+            f"élève inconnu de la liste de classe : {', '.join(unknown)} (--eleve attend l'identifiant)"
+        )
+    blocked = [s for s in only if s not in gradable]
+    if blocked:
+        none = f"aucune copie rendue pour « {assignment} »"
+        reasons = [f"{s} : {report.unreadable.get(s, none)}" for s in blocked]
+        raise MercatiqueError("copie impossible à corriger : " + " ; ".join(reasons))
+    return [s for s in gradable if s in only]

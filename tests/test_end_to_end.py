@@ -6,6 +6,7 @@ the grader's code: a question earns its points when the submitted value is the k
 
 from __future__ import annotations
 
+import csv
 import json
 
 import nbformat
@@ -162,7 +163,8 @@ def test_grades_csv_contract(graded):
     c, grades, *_ = graded
     header = list(next(iter(grades.values())))
     questions = list(dict.fromkeys(r["question"] for r in c.key))
-    assert header == ["student_id", "last_name", "first_name", "score", "max_score", *questions]
+    contract = ["student_id", "last_name", "first_name", "score", "max_score"]
+    assert header == [*contract, *questions, "status", "late", "late_penalty"]
 
 
 def test_scores_are_what_each_submission_deserves(graded):
@@ -193,10 +195,12 @@ def test_cheating_gains_nothing(graded):
 
 def test_unknown_and_broken_submissions_are_reported_and_the_rest_graded(graded):
     c, grades, output, _, broken = graded
-    assert "intrus" not in grades and broken not in grades
+    assert "intrus" not in grades
+    assert grades[broken]["status"] == "illisible" and grades[broken]["score"] == ""
     assert "« intrus »" in output and "liste de classe" in output
     assert f"« {broken} »" in output and "JSON" in output
-    assert len(grades) == 29
+    assert len(grades) == 30  # the whole roster
+    assert sum(row["status"] == "corrigée" for row in grades.values()) == 29
 
 
 def test_feedback_in_graded_notebook_is_french_and_shows_the_diagnosis(graded):
@@ -243,7 +247,7 @@ def test_feedback_pages_show_answers_diagnosis_and_no_test_code_or_secret(graded
     result = run("feedback", c.root, A)
     assert result.exit_code == 0, result.output
     secret = c.course.secret
-    for student in grades:
+    for student in (s for s, row in grades.items() if row["status"] == "corrigée"):
         page = (c.root / "feedback" / student / A / f"{A}.html").read_text(encoding="utf-8")
         assert "Réponse attendue" in page and "Corrigé" in page
         assert "_rapport" not in page and "mercatique.answer" not in page and secret not in page
@@ -265,11 +269,12 @@ def test_teacher_report_flags_unknown_broken_and_copied(graded):
     assert 'src="http' not in page and 'href="http' not in page
 
 
-def test_moodle_export_matches_by_email_and_idnumber(graded):
+def test_moodle_export_matches_by_email(graded):
     c, grades, *_ = graded
-    moodle = read_csv(c.root / "exports" / f"{A}_moodle.csv")
-    assert list(moodle[0]) == ["email", "idnumber", "nom", "prenom", A]
+    with (c.root / "exports" / f"{A}_moodle.csv").open(encoding="utf-8-sig", newline="") as handle:
+        moodle = list(csv.DictReader(handle))
+    assert list(moodle[0]) == ["email", "nom", "prenom", A, "commentaire"]
     for row in moodle:
-        assert row["email"] == f"{row['idnumber']}@lycee.example"
-        assert row[A] == grades[row["idnumber"]]["score"]
+        student = row["email"].removesuffix("@lycee.example")
+        assert row[A] == grades[student]["score"]
     assert len(moodle) == len(grades)

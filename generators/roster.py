@@ -517,11 +517,14 @@ def student_row(student: Student) -> tuple[str, ...]:
 
 
 def stored_roster_text(students: Iterable[Student]) -> str:
-    """The course's class list in canonical form: `id,last_name,first_name,email,group`, by id."""
+    """The course's class list in canonical form: `id,last_name,first_name,email,group`.
+
+    Kept in the order given (the class list's, newcomers last): exports such as Pronote's
+    follow it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(STORED_COLUMNS)
-    writer.writerows(student_row(s) for s in sorted(students, key=lambda s: s.id))
+    writer.writerows(student_row(s) for s in students)
     return buffer.getvalue()
 
 

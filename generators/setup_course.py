@@ -141,13 +141,16 @@ def _import_students(db_url: str, course_id: str, students: list[Student]) -> No
 
 
 def gradebook_students(course: Course) -> dict[str, Student]:
-    """The course's students: names and e-mail from the gradebook, class from the stored list."""
-    groups = read_stored_groups(course.private)
+    """The course's students in class-list order: names and e-mail from the gradebook, class
+    from the stored list."""
+    groups = read_stored_groups(course.private)  # in class-list order
     with Gradebook(course.db_url, course.course_id) as gb:
-        return {
+        found = {
             s.id: Student(s.id, s.last_name or "", s.first_name or "", s.email or "", groups.get(s.id, ""))
             for s in gb.students
         }
+    ordered = {sid: found[sid] for sid in groups if sid in found}
+    return ordered | {sid: s for sid, s in found.items() if sid not in ordered}
 
 
 __all__ = ["init_course", "gradebook_students", "PRIVATE"]

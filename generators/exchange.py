@@ -309,18 +309,18 @@ def complete_feedback_folder(submitted: Path, feedback: Path) -> bool:
     with the notebook's name). A copy that came another way (Moodle) has no secret: it gets a
     timestamp only, and True/False says whether the page can go through the exchange.
     """
-    feedback.mkdir(parents=True, exist_ok=True)
+    from .course import write_atomic  # teacher's side only
+
     timestamp = submitted / "timestamp.txt"
     if timestamp.is_file():
         text = timestamp.read_text("utf-8")
     else:
         text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
-    (feedback / "timestamp.txt").write_text(text, "utf-8")
+    write_atomic(feedback / "timestamp.txt", text)
     secret = submitted / "submission_secret.txt"
     kept = feedback / "submission_secret.txt"
     if secret.is_file():
-        shutil.copyfile(secret, kept)
-        kept.chmod(0o600)
+        write_atomic(kept, secret.read_text("utf-8"))  # 0600: it opens the student's page
         return True
     kept.unlink(missing_ok=True)
     return False

@@ -164,12 +164,20 @@ def run_plugin(course: Course, plugin_class, assignment: str, root: str, **trait
     try:
         plugin.start()
     except ExchangeError as exc:
-        raise MercatiqueError(f"échange nbgrader ({root}) : {exc}") from None
-    except PermissionError as exc:
+        parent = root if os.path.isdir(root) else os.path.dirname(root)
+        hint = (
+            ""
+            if os.access(parent, os.W_OK | os.X_OK)
+            else " Le dossier d'échange doit exister et vous être accessible en écriture (voir le README, "
+            "section JupyterHub) ; choisissez-en un autre avec --echange, ou, sans JupyterHub, "
+            "utilisez --sans-echange."
+        )
+        raise MercatiqueError(f"échange nbgrader ({root}) : {exc}.{hint}") from None
+    except OSError as exc:
         raise MercatiqueError(
-            f"échange nbgrader ({root}) : droits insuffisants sur {exc.filename}. "
-            "Le dossier d'échange doit exister et vous être accessible en écriture "
-            "(voir le README, section JupyterHub), ou choisissez-en un autre avec --echange."
+            f"échange nbgrader ({root}) : {exc.strerror} ({exc.filename}). Le dossier d'échange doit "
+            "exister et vous être accessible en écriture (voir le README, section JupyterHub) ; "
+            "choisissez-en un autre avec --echange, ou, sans JupyterHub, utilisez --sans-echange."
         ) from None
     finally:
         log.removeHandler(collected)

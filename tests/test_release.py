@@ -234,3 +234,15 @@ def test_feedback_without_a_submission_secret_gets_a_timestamp(tmp_path):
     submitted.mkdir()
     assert complete_feedback_folder(submitted, folder) is False
     assert (folder / "timestamp.txt").read_text().endswith("UTC")
+
+
+def test_an_unusable_exchange_folder_is_refused_in_french_and_the_course_is_left_as_it_was(course, tmp_path):
+    blocker = tmp_path / "un-fichier"
+    blocker.write_text("pas un dossier")
+    config = (course.root / "nbgrader_config.py").read_text("utf-8")
+    result = run("release", course.root, A, "--echange", blocker / "ex")
+    assert result.exit_code == 2
+    assert "Erreur : échange nbgrader" in result.output and "--sans-echange" in result.output
+    assert (course.root / "nbgrader_config.py").read_text("utf-8") == config
+    assert not (course.exports / "distribution").exists()
+    assert not (course.exports / "nbgrader_config_eleves.py").exists()

@@ -8,11 +8,12 @@ product's notebooks differ per student, so the course's exchange holds one more 
       personal/<assignment>/<student>/           that student's folder (from release_per_student/)
       inbound/  feedback/                        nbgrader's own, unchanged
 
-`personal/<assignment>/` is 0711: it can be crossed but not listed. When the releasing
-teacher is root and the student has a Unix account of the same name, the student's folder
-is given to them (0700, files 0600): nobody else can read it. Otherwise it stays the
-teacher's, 0755/0644: a classmate who types the id can read it, which reveals numbers, not
-answers (the verdicts are computed outside the notebook).
+`personal/<assignment>/` is 0711: it can be crossed but not listed. When the student has a
+Unix account of the same name, only they can read their folder: a root teacher gives it to
+them (0700, files 0600); another teacher keeps it (0700/0600) and grants the student's
+account read access with a POSIX ACL. Otherwise (no such account: every server runs as
+`jovyan`) it stays the teacher's, 0755/0644: a classmate who types the id can read it, which
+reveals numbers, not answers (the verdicts are computed outside the notebook).
 
 The plug-ins are set through `ExchangeFactory` (course config for the teacher, the hub's
 /etc/jupyter/nbgrader_config.py for students); stock `nbgrader release_assignment`,
@@ -29,6 +30,7 @@ import glob
 import os
 import pwd
 import shutil
+import subprocess
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,10 +194,30 @@ class PersonalReleaseAssignment(ExchangeReleaseAssignment):
         if owner:
             _walk_chmod(staging, owner, 0o600, 0o700)
             self.protected.append(student)
+        elif _grant_by_acl(staging, student):
+            self.protected.append(student)
         else:
             _walk_chmod(staging, None, 0o644, 0o755)
             self.unprotected.append(student)
         _replace_dir(staging, os.path.join(self.personal_assignment_path, student))
+
+
+def _grant_by_acl(folder: str, student: str) -> bool:
+    """Not root: keep the folder the teacher's (0700/0600) and let the student's account read
+    it through a POSIX ACL (`setfacl`, Debian package acl). False when there is no such
+    account, no setfacl, or a file system without ACLs."""
+    setfacl = shutil.which("setfacl")
+    try:
+        pwd.getpwnam(student)
+    except KeyError:
+        return False
+    if not setfacl:
+        return False
+    _walk_chmod(folder, None, 0o600, 0o700)
+    done = subprocess.run(
+        [setfacl, "-R", "-m", f"u:{student}:rX", "--", folder], capture_output=True, text=True
+    )
+    return done.returncode == 0
 
 
 def _student(coursedir) -> str:

@@ -117,7 +117,7 @@ def _walk_chmod(path: str, owner: pwd.struct_passwd | None, file_mode: int, dir_
 
 
 def _replace_dir(staging: str, final: str) -> None:
-    """Swap a fully written folder into place: readers see the old or the new one."""
+    """Swap a fully written folder into place: nobody ever reads a half-written one."""
     if os.path.isdir(final):
         old = tempfile.mkdtemp(dir=os.path.dirname(final), prefix=".old-")
         os.rename(final, os.path.join(old, "x"))
@@ -239,6 +239,8 @@ class PersonalFetchAssignment(ExchangeFetchAssignment):
     def init_src(self):
         super().init_src()  # course access, assignment released
         self.student = _student(self.coursedir)
+        if "/" in self.student or self.student.startswith(".") or any(c in self.student for c in "*?[+"):
+            self.fail(f"identifiant d'élève invalide : « {self.student} »")
         cd = self.coursedir
         personal = personal_folder(self.root, cd.course_id, cd.assignment_id, self.student)
         self.missing = not (os.path.isdir(personal) and check_mode(personal, read=True, execute=True))

@@ -246,3 +246,12 @@ def test_an_unusable_exchange_folder_is_refused_in_french_and_the_course_is_left
     assert (course.root / "nbgrader_config.py").read_text("utf-8") == config
     assert not (course.exports / "distribution").exists()
     assert not (course.exports / "nbgrader_config_eleves.py").exists()
+
+
+def test_a_student_id_that_is_a_path_or_a_pattern_is_refused(course, tmp_path):
+    exchange = tmp_path / "ex"
+    release(course, A, exchange=exchange, archives=False)
+    for claimed in ("../personal/devoir-1/e1", "e*", ".e1"):
+        with pytest.raises(ExchangeError, match="identifiant d'élève invalide"):
+            fetch(course, exchange, claimed, tmp_path / "home")
+    assert not (tmp_path / "home" / A).exists()

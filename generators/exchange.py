@@ -72,6 +72,12 @@ def notice_notebook(assignment: str, student: str | None = None) -> nbformat.Not
         "ce notebook sera remplacé par le vôtre.\n\n"
         "Ne rendez pas ce notebook : il ne contient aucun exercice."
     )
+    if not student:  # what stock nbgrader hands out when the hub lacks the students' config
+        text += (
+            "\n\n*Pour l'enseignant·e :* si toute la classe reçoit ce message, le hub n'a pas "
+            "la configuration des élèves ; copiez `exports/nbgrader_config_eleves.py` du cours "
+            "dans `/etc/jupyter/nbgrader_config.py` (voir le README, section JupyterHub)."
+        )
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell(text))
     nb.metadata[NOTICE_KEY] = {"assignment": assignment, "student": student or ""}

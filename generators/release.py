@@ -137,15 +137,6 @@ def configure_course(course: Course, root: str) -> bool:
     return new != text
 
 
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 def run_plugin(course: Course, plugin_class, assignment: str, root: str, **traits):
     """One of nbgrader's exchange actions, in this process, with the course's own config."""
     config = course_config(course)
@@ -153,10 +144,11 @@ def run_plugin(course: Course, plugin_class, assignment: str, root: str, **trait
     config.CourseDirectory.course_id = course.course_id
     config.CourseDirectory.assignment_id = assignment
     config.Exchange.root = root
-    log = logging.getLogger(f"mercatique.exchange.{id(config)}")
+    # quiet: what matters comes back as the plug-in's results or as an ExchangeError
+    log = logging.getLogger("mercatique.exchange")
     log.propagate = False
-    collected = _Collect()
-    log.addHandler(collected)
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
     coursedir = CourseDirectory(config=config)
     plugin = plugin_class(
         coursedir=coursedir, authenticator=Authenticator(config=config), config=config, log=log, **traits
@@ -179,9 +171,6 @@ def run_plugin(course: Course, plugin_class, assignment: str, root: str, **trait
             "exister et vous être accessible en écriture (voir le README, section JupyterHub) ; "
             "choisissez-en un autre avec --echange, ou, sans JupyterHub, utilisez --sans-echange."
         ) from None
-    finally:
-        log.removeHandler(collected)
-    plugin.messages = collected.lines
     return plugin
 
 

@@ -255,3 +255,13 @@ def test_a_student_id_that_is_a_path_or_a_pattern_is_refused(course, tmp_path):
         with pytest.raises(ExchangeError, match="identifiant d'élève invalide"):
             fetch(course, exchange, claimed, tmp_path / "home")
     assert not (tmp_path / "home" / A).exists()
+
+
+def test_release_names_the_students_of_the_roster_who_have_no_personal_notebook(course):
+    shutil.rmtree(course.root / "release_per_student" / "e3")
+    result = run("release", course.root, A, "--sans-echange")
+    assert result.exit_code == 0, result.output
+    assert "« e3 » n'a pas de notebook personnel" in result.output
+    assert "dans l'échange" not in result.output
+    folder = course.exports / "distribution" / A
+    assert not any("e3" in p.name for p in folder.rglob("*.zip"))

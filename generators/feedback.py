@@ -6,7 +6,8 @@ and says so); the verdicts files give the diagnosis text.
 Unlike nbgrader's stock feedback (a render of the graded notebook), the page shows no
 test code and nothing of the secret: the student's own statement, each answer with the
 expected one and the diagnosis of a recognised typical mistake, and the worked solution.
-Pages go where nbgrader's `release_feedback` expects them: feedback/<id>/<assignment>/.
+Pages go where nbgrader's `release_feedback` expects them: feedback/<id>/<assignment>/,
+with the submission's timestamp.txt and submission_secret.txt beside them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import formatting, render
 from .catalogue import load_exercise
 from .course import Course, write_atomic
 from .errors import MercatiqueError
+from .exchange import complete_feedback_folder
 from .exports import class_results
 from .expressions import render_text
 from .sanitize import for_terminal
@@ -100,5 +102,8 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
         )
         path = course.root / "feedback" / student_id / assignment / f"{assignment}.html"
         write_atomic(path, page)
+        # readable once nbgrader's release_feedback has copied it (mode included) to the exchange
+        path.chmod(0o644)
+        complete_feedback_folder(course.submitted(student_id, assignment), path.parent)
         written.append(path)
     return written

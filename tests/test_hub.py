@@ -1,0 +1,246 @@
+"""The classroom loop on a real JupyterHub (issue 9), driven through the students' browser.
+
+Two local Unix users log in to `jupyterhub` (PAM, LocalProcessSpawner) and work in
+JupyterLab with nbgrader's student-side extensions: each fetches their notebook from the
+*Assignments* tab, types their answers, saves and submits. The teacher (root, in a
+terminal) collects, grades with `mercatique grade`, writes the feedback with `mercatique
+feedback` and releases it with `nbgrader release_feedback`; each student then fetches
+their feedback in the *Assignments* tab and opens it.
+
+What each student deserves comes from the answer key CSV, never from the grader's code.
+Screenshots land in the test's tmp folder, and in $MERCATIQUE_SCREENSHOTS when it is set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import read_csv
+from tests.hub import harness
+
+pytestmark = pytest.mark.slow
+
+COURSE_ID = "mqh-cours"
+A = "devoir-1"
+EXERCISE = "fnac-campagne-emailing"
+ROSTER = [  # id (the Unix user), last name, first name
+    ("mqhlea", "Martin", "Léa"),
+    ("mqhhugo", "Bernard", "Hugo"),
+]
+BIN = Path(sys.executable).parent
+VIEWPORT = {"width": 1280, "height": 1500}
+
+
+@pytest.fixture(scope="module")
+def hub_site():
+    """Unix users, a course, the hub's /etc/jupyter stand-in and a running hub; all removed after."""
+    reason = harness.missing_requirements()
+    if reason:
+        pytest.skip(reason)
+    harness.install_product()
+    base = Path(tempfile.mkdtemp(prefix="mqh-", dir="/tmp"))
+    base.chmod(0o755)  # students cross it to reach their homes and the exchange
+    site = {"base": base, "students": {}, "hub": None}
+    try:
+        homes = base / "home"
+        homes.mkdir(mode=0o755)
+        exchange = base / "exchange"
+        exchange.mkdir()
+        exchange.chmod(0o777)  # what nbgrader's docs ask of c.Exchange.root
+        teacher = base / "prof"
+        teacher.mkdir(mode=0o700)
+        state = base / "hub"
+        state.mkdir(mode=0o700)
+        for name, *_ in ROSTER:
+            site["students"][name] = harness.create_student(name, homes)
+        roster = teacher / "classe.csv"
+        roster.write_text(
+            "id,last_name,first_name,email\n"
+            + "".join(f"{i},{last},{first},{i}@lycee.example\n" for i, last, first in ROSTER),
+            encoding="utf-8",
+        )
+        course = teacher / "cours"
+        site.update(course=course, exchange=exchange, etc=base / "etc-jupyter", state=state)
+        teacher_run(site, BIN / "mercatique", "init", course, "--roster", roster, "--course-id", COURSE_ID)
+        teacher_run(site, BIN / "mercatique", "assign", course, A, EXERCISE)
+        release(site)
+        site["hub"] = harness.Hub(state, site["etc"], [name for name, *_ in ROSTER])
+        site["hub"].wait_ready()
+        yield site
+    finally:
+        if site["hub"] is not None:
+            site["hub"].stop()
+        for name, *_ in ROSTER:
+            harness.remove_user(name)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def teacher_run(site, *args, cwd: Path | None = None) -> str:
+    """A command the teacher types on the hub (root here), with the hub's /etc/jupyter."""
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(site["etc"])}
+    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def release(site) -> None:
+    """Stock nbgrader release: every student gets the generic notebook (until `mercatique release`)."""
+    harness.write_student_config(
+        site["etc"],
+        "c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {str(site['exchange'])!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n",
+    )
+    teacher_run(site, BIN / "nbgrader", "release_assignment", A, cwd=site["course"])
+
+
+def key_rows(site) -> dict[str, dict[str, dict[str, str]]]:
+    """answer key: student -> question -> row"""
+    rows: dict[str, dict[str, dict[str, str]]] = {}
+    for row in read_csv(site["course"] / "exports" / f"{A}_answer_key.csv"):
+        rows.setdefault(row["student_id"], {})[row["question"].split("/")[1]] = row
+    return rows
+
+
+def answers_for(key: dict[str, dict[str, str]], right: bool) -> tuple[list[str], float]:
+    """What a student types in the three answer cells, and the points it deserves."""
+    cpl, conv, choice = key["cpl"], key["conversion"], key["indicateur"]
+    letter = choice["expected"].strip("'\"")
+    if right:
+        return [
+            f"{cpl['variable']} = {cpl['expected']}",
+            f"{conv['variable']} = {conv['expected']}",
+            f'{choice["variable"]} = "{letter}"',
+        ], 5.0
+    wrong_letter = "A" if letter != "A" else "B"
+    return [
+        f"{cpl['variable']} = {cpl['expected']}",
+        f"{conv['variable']} = {float(conv['expected']) * 3 + 11}",
+        f'{choice["variable"]} = "{wrong_letter}"',
+    ], 2.0
+
+
+class Screenshots:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.extra = os.environ.get("MERCATIQUE_SCREENSHOTS")
+
+    def take(self, page, name: str) -> Path:
+        path = self.folder / f"{name}.png"
+        page.screenshot(path=str(path))
+        if self.extra:
+            Path(self.extra).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, Path(self.extra) / path.name)
+        return path
+
+
+def log_in(browser, hub, student):
+    context = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", student.name)
+    page.fill("#password_input", student.password)
+    page.click("#login_submit")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=180_000)  # the server spawns first
+    return page
+
+
+def open_assignments(page) -> None:
+    page.get_by_role("menuitem", name="Nbgrader").click()
+    page.get_by_role("menuitem", name="Assignment List").click()
+    page.wait_for_selector("#released_assignments_list")
+
+
+def answer_and_submit(page, answers: list[str], shots: Screenshots, name: str) -> None:
+    open_assignments(page)
+    released = page.locator("#released_assignments_list .list_item", has_text=A)
+    released.get_by_role("button", name="Fetch").click()
+    fetched = page.locator("#fetched_assignments_list .list_item", has_text=A).first
+    fetched.locator("a.assignment-notebooks-link").click()
+    fetched.page.locator(f"#nbgrader-{COURSE_ID}-{A} .nested_list_item a", has_text=A).click()
+    notebook = page.locator(".jp-NotebookPanel:visible")
+    todo = notebook.locator(".jp-CodeCell", has_text="VOTRE RÉPONSE ICI")
+    todo.first.wait_for()
+    for text in answers:  # each typed answer removes one "VOTRE RÉPONSE ICI" cell from `todo`
+        cell = todo.first
+        cell.scroll_into_view_if_needed()
+        cell.locator(".cm-content").click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type(text)
+        page.keyboard.press("Escape")
+    assert todo.count() == 0
+    page.keyboard.press("Control+s")
+    page.locator(".jp-mod-current.jp-mod-dirty").wait_for(state="detached")
+    shots.take(page, f"{name}-notebook-answers")
+    notebook.locator(".jp-Cell").first.scroll_into_view_if_needed()
+    shots.take(page, f"{name}-notebook-top")
+    page.locator(".lm-TabBar-tab", has_text="Assignments").click()
+    fetched.get_by_role("button", name="Submit").click()
+    page.locator("#submitted_assignments_list .list_item", has_text=A).first.wait_for()
+
+
+def fetch_feedback(page, shots: Screenshots, name: str) -> str:
+    """Fetch Feedback in the Assignments tab, then open the page it brings; returns its text."""
+    page.reload()
+    page.wait_for_selector("#jp-main-dock-panel")
+    if not page.locator("#submitted_assignments_list").is_visible():
+        open_assignments(page)
+    submitted = page.locator("#submitted_assignments_list .list_item", has_text=A).first
+    submitted.get_by_role("button", name="Fetch Feedback").click()
+    link = page.locator("#submitted_assignments_list a", has_text="view feedback").first
+    link.click()  # the file browser goes to <assignment>/feedback/<timestamp>/
+    page.locator(".jp-DirListing-item", has_text=f"{A}.html").dblclick()
+    frame = page.frame_locator(".jp-HTMLViewer iframe")
+    frame.locator("h1").wait_for()
+    shots.take(page, f"{name}-feedback")
+    return frame.locator("body").inner_text()
+
+
+def test_classroom_loop_on_jupyterhub(hub_site, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    site, hub = hub_site, hub_site["hub"]
+    shots = Screenshots(tmp_path / "screenshots")
+    key = key_rows(site)
+    plans = {
+        "mqhlea": answers_for(key["mqhlea"], right=True),
+        "mqhhugo": answers_for(key["mqhhugo"], right=False),
+    }
+    names = {i: f"{first} {last}" for i, last, first in ROSTER}
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=harness.CHROMIUM, args=harness.CHROMIUM_ARGS)
+        try:
+            pages = {}
+            for name, student in site["students"].items():
+                pages[name] = page = log_in(browser, hub, student)
+                answer_and_submit(page, plans[name][0], shots, name)
+
+            course = site["course"]
+            teacher_run(site, BIN / "nbgrader", "collect", A, cwd=course)
+            for name in site["students"]:
+                assert (course / "submitted" / name / A / f"{A}.ipynb").is_file()
+            teacher_run(site, BIN / "mercatique", "grade", course, A, "--workers", "1")
+            grades = {row["student_id"]: row for row in read_csv(course / "exports" / f"{A}_grades.csv")}
+            for name, (_, deserved) in plans.items():
+                assert float(grades[name]["score"]) == deserved, grades[name]
+            teacher_run(site, BIN / "mercatique", "feedback", course, A)
+            teacher_run(site, BIN / "nbgrader", "release_feedback", A, cwd=course)
+
+            for name, page in pages.items():
+                text = fetch_feedback(page, shots, name)
+                assert names[name] in text and name in text
+                other = next(n for n in names if n != name)
+                assert names[other] not in text
+                assert f"Note : {plans[name][1]:g} / 5" in text
+        finally:
+            browser.close()

@@ -261,7 +261,83 @@ def feedback(course_dir: Path, assignment: str) -> None:
 
     pages = feedback_pages(open_course(course_dir), assignment)
     click.echo(f"{len(pages)} page(s) de correction écrites dans {Path(course_dir) / 'feedback'}")
-    click.echo("Pour les rendre aux élèves avec nbgrader : nbgrader release_feedback " + assignment)
+    click.echo(
+        "Étape suivante, pour les rendre aux élèves par l'échange nbgrader (bouton « Fetch Feedback ») :\n"
+        f"  mercatique release_feedback {course_dir} {assignment}"
+    )
+
+
+@main.command("release")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
+@click.option(
+    "--echange",
+    "exchange",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier d'échange nbgrader (défaut : celui de nbgrader_config.py, sinon /srv/nbgrader/exchange).",
+)
+@click.option(
+    "--sans-echange", "no_exchange", is_flag=True, help="Seulement les archives (pas de JupyterHub)."
+)
+def release_command(course_dir: Path, assignment: str, exchange: Path | None, no_exchange: bool) -> None:
+    """Remet à chaque élève son propre notebook : échange nbgrader (JupyterHub) et archives .zip."""
+    from .course import open_course
+    from .release import release
+
+    course = open_course(course_dir)
+    result = release(course, assignment, exchange=exchange, use_exchange=not no_exchange)
+    if result.exchange_root:
+        click.echo(
+            f"{len(result.released)} notebook(s) personnel(s) déposé(s) dans l'échange "
+            f"{result.exchange_root} (cours « {course.course_id} ») : chaque élève reçoit le sien "
+            "avec « Fetch » (onglet Assignments)."
+        )
+        if result.protected:
+            click.echo(f"  - {len(result.protected)} réservé(s) à leur élève (droits Unix 0600)")
+        if result.unprotected:
+            click.secho(
+                f"  - {len(result.unprotected)} lisible(s) par qui connaît l'identifiant (pas de compte Unix "
+                "à ce nom, ou commande lancée sans être root)",
+                fg="yellow",
+            )
+        if result.course_config_changed:
+            click.echo(f"  - dossier d'échange et extensions notés dans {course.root / 'nbgrader_config.py'}")
+        click.echo(f"Configuration des élèves (à copier dans /etc/jupyter/ du hub) : {result.student_config}")
+    for student in result.missing:
+        click.secho(
+            f"  - « {student} » n'a pas de notebook personnel : lancez « mercatique assign »", fg="yellow"
+        )
+    if result.distribution:
+        click.echo(
+            f"{result.archives} archive(s) .zip pour l'ENT, Moodle ou une clé USB : {result.distribution}"
+        )
+
+
+@main.command("release_feedback")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment")
+@click.option(
+    "--echange",
+    "exchange",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier d'échange nbgrader (défaut : celui de nbgrader_config.py, sinon /srv/nbgrader/exchange).",
+)
+def release_feedback_command(course_dir: Path, assignment: str, exchange: Path | None) -> None:
+    """Dépose les pages de correction dans l'échange nbgrader (nbgrader release_feedback)."""
+    from .course import open_course
+    from .release import release_feedback
+
+    released, skipped, root = release_feedback(open_course(course_dir), assignment, exchange=exchange)
+    click.echo(
+        f"{len(released)} page(s) de correction déposée(s) dans l'échange {root} : chaque élève la "
+        f"récupère avec « Fetch Feedback » (onglet Assignments) ou « nbgrader fetch_feedback {assignment} »."
+    )
+    if skipped:
+        click.secho(
+            f"  - {len(skipped)} copie(s) reçue(s) hors de l'échange (Moodle…), pages à remettre autrement : "
+            + ", ".join(skipped),
+            fg="yellow",
+        )
 
 
 @main.command()

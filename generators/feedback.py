@@ -3,7 +3,8 @@
 Unlike nbgrader's stock feedback (a render of the graded notebook), the page shows no
 test code and nothing of the secret: the student's own statement, each answer with the
 expected one and the diagnosis of a recognised typical mistake, and the worked solution.
-Pages go where nbgrader's `release_feedback` expects them: feedback/<id>/<assignment>/.
+Pages go where nbgrader's `release_feedback` expects them: feedback/<id>/<assignment>/,
+with the submission's timestamp.txt and submission_secret.txt beside them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from . import formatting, render
 from .catalogue import load_exercise
 from .course import Course, write_atomic
 from .errors import MercatiqueError
+from .exchange import complete_feedback_folder
 from .expressions import render_text
 from .selfcheck import to_html
 from .setup_course import gradebook_students
@@ -88,5 +90,8 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
         )
         path = course.root / "feedback" / student_id / assignment / f"{assignment}.html"
         write_atomic(path, page)
+        # readable once nbgrader's release_feedback has copied it (mode included) to the exchange
+        path.chmod(0o644)
+        complete_feedback_folder(course.submitted(student_id, assignment), path.parent)
         written.append(path)
     return written

@@ -75,6 +75,14 @@ c.OverwriteCells.missing_cell_notification = (
 )
 c.Execute.timeout = 60
 c.ClearSolutions.code_stub = {{"python": "# VOTRE RÉPONSE ICI\\nraise NotImplementedError()"}}
+
+# Échange nbgrader (JupyterHub) : chaque élève reçoit son propre notebook
+# (« mercatique release ») ; le dossier d'échange se change ici.
+c.Exchange.root = "/srv/nbgrader/exchange"
+c.ExchangeFactory.release_assignment = "generators.exchange.PersonalReleaseAssignment"
+c.ExchangeFactory.fetch_assignment = "generators.exchange.PersonalFetchAssignment"
+c.ExchangeFactory.list = "generators.exchange.PersonalList"
+c.ExchangeFactory.release_feedback = "generators.exchange.ExchangeOnlyReleaseFeedback"
 '''
 
 

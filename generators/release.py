@@ -1,0 +1,308 @@
+"""`mercatique release`: each student's own notebook reaches them, with or without a hub.
+
+- Through nbgrader's exchange (JupyterHub): `generators.exchange.PersonalReleaseAssignment`
+  puts every folder of release_per_student/ in the exchange; a student's *Fetch* brings
+  back their own. The students' side needs the product installed and the configuration
+  written to exports/nbgrader_config_eleves.py (for the hub's /etc/jupyter/).
+- Without a hub: one zip per student, one per class and one for everyone in
+  exports/distribution/<assignment>/, for the ENT, Moodle or a USB key.
+
+The exchange folder is, by priority: `--echange`, the course's nbgrader_config.py
+(`c.Exchange.root`), /srv/nbgrader/exchange. The course's config is kept in step, so the
+teacher's own `nbgrader collect` and `release_feedback` use the same folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange import ExchangeError
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from .course import Course, write_atomic
+from .errors import MercatiqueError
+from .exchange import (
+    DEFAULT_ROOT,
+    PER_STUDENT_SOURCE,
+    PLUGINS,
+    ExchangeOnlyReleaseFeedback,
+    PersonalReleaseAssignment,
+)
+from .roster import Student
+from .setup_course import gradebook_students
+
+COURSE_CONFIG = "nbgrader_config.py"
+STUDENT_CONFIG = "nbgrader_config_eleves.py"
+EXCHANGE_ROOT_LINE = re.compile(r"^c\.Exchange\.root\s*=.*$", re.MULTILINE)
+
+COURSE_BLOCK = """
+# Échange nbgrader (JupyterHub) : chaque élève reçoit son propre notebook
+# (« mercatique release ») ; le dossier d'échange se change ici.
+c.Exchange.root = {root}
+c.ExchangeFactory.release_assignment = "{release_assignment}"
+c.ExchangeFactory.fetch_assignment = "{fetch_assignment}"
+c.ExchangeFactory.list = "{list}"
+c.ExchangeFactory.release_feedback = "{release_feedback}"
+"""
+
+STUDENT_CONFIG_TEXT = '''"""Configuration nbgrader des élèves du cours « {course_id} ».
+
+Écrite par « mercatique release ». À copier sur le JupyterHub dans
+/etc/jupyter/nbgrader_config.py (lue par le serveur de chaque élève et par la commande
+nbgrader). Le produit « mercatique » doit être installé
+dans l'environnement Python des élèves : l'onglet *Assignments* remet alors à chacun son
+propre notebook. Plusieurs cours sur le même hub : supprimez la ligne course_id (les
+élèves choisiront le cours dans l'onglet).
+"""
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.Exchange.root = {root}
+c.CourseDirectory.course_id = "{course_id}"
+c.ExchangeFactory.fetch_assignment = "{fetch_assignment}"
+c.ExchangeFactory.list = "{list}"
+'''
+
+ARCHIVE_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+
+
+@dataclass
+class ReleaseResult:
+    exchange_root: str | None = None
+    released: list[str] = field(default_factory=list)
+    protected: list[str] = field(default_factory=list)
+    unprotected: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # on the roster, no personal notebook
+    distribution: Path | None = None
+    archives: int = 0
+    student_config: Path | None = None
+    course_config_changed: bool = False
+
+
+def personal_notebooks(course: Course, assignment: str) -> dict[str, Path]:
+    """student id → their folder in release_per_student/ (whatever is there, newcomers included)."""
+    source = course.root / PER_STUDENT_SOURCE
+    if not source.is_dir():
+        return {}
+    return {
+        folder.name: folder / assignment
+        for folder in sorted(source.iterdir())
+        if (folder / assignment / f"{assignment}.ipynb").is_file()
+    }
+
+
+def course_config(course: Course) -> Config:
+    try:
+        return PyFileConfigLoader(COURSE_CONFIG, path=str(course.root)).load_config()
+    except Exception as exc:
+        raise MercatiqueError(f"{course.root / COURSE_CONFIG} illisible : {exc}") from None
+
+
+def exchange_root(course: Course, override: str | os.PathLike | None = None) -> str:
+    if override:
+        return str(Path(override).resolve())
+    config = course_config(course)
+    return str(config.Exchange.root) if "root" in config.Exchange else DEFAULT_ROOT
+
+
+def _literal(path: str) -> str:
+    """A path as a Python string literal, double-quoted like the rest of the config."""
+    return json.dumps(path, ensure_ascii=False)
+
+
+def configure_course(course: Course, root: str) -> bool:
+    """Name the exchange plug-ins and folder in the course's config; True when it changed."""
+    path = course.root / COURSE_CONFIG
+    text = path.read_text("utf-8")
+    if "generators.exchange" not in text:
+        new = text.rstrip("\n") + "\n" + COURSE_BLOCK.format(root=_literal(root), **PLUGINS)
+    elif EXCHANGE_ROOT_LINE.search(text):
+        new = EXCHANGE_ROOT_LINE.sub(lambda _m: f"c.Exchange.root = {_literal(root)}", text, count=1)
+    else:
+        new = text.rstrip("\n") + f"\nc.Exchange.root = {_literal(root)}\n"
+    if new != text:
+        write_atomic(path, new)
+    return new != text
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def run_plugin(course: Course, plugin_class, assignment: str, root: str, **traits):
+    """One of nbgrader's exchange actions, in this process, with the course's own config."""
+    config = course_config(course)
+    config.CourseDirectory.root = str(course.root)
+    config.CourseDirectory.course_id = course.course_id
+    config.CourseDirectory.assignment_id = assignment
+    config.Exchange.root = root
+    log = logging.getLogger(f"mercatique.exchange.{id(config)}")
+    log.propagate = False
+    collected = _Collect()
+    log.addHandler(collected)
+    coursedir = CourseDirectory(config=config)
+    plugin = plugin_class(
+        coursedir=coursedir, authenticator=Authenticator(config=config), config=config, log=log, **traits
+    )
+    try:
+        plugin.start()
+    except ExchangeError as exc:
+        raise MercatiqueError(f"échange nbgrader ({root}) : {exc}") from None
+    except PermissionError as exc:
+        raise MercatiqueError(
+            f"échange nbgrader ({root}) : droits insuffisants sur {exc.filename}. "
+            "Le dossier d'échange doit exister et vous être accessible en écriture "
+            "(voir le README, section JupyterHub), ou choisissez-en un autre avec --echange."
+        ) from None
+    finally:
+        log.removeHandler(collected)
+    plugin.messages = collected.lines
+    return plugin
+
+
+def _groups(course: Course) -> dict[str, str]:
+    """id → class/group from the stored class list, when it has such a column."""
+    path = course.private / "roster.csv"
+    if not path.is_file():
+        return {}
+    text = path.read_text("utf-8-sig")
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
+    names = {(n or "").strip().lower(): n for n in reader.fieldnames or []}
+    column = next((names[c] for c in ("group", "classe", "groupe", "division") if c in names), None)
+    id_column = names.get("id")
+    if not column or not id_column:
+        return {}
+    return {row[id_column].strip(): (row[column] or "").strip() for row in reader if row.get(id_column)}
+
+
+def archive_name(student_id: str, student: Student | None) -> str:
+    """« NOM Prénom (id) », the way a teacher looks for a student; the id alone if unknown."""
+    label = f"{student.last_name.upper()} {student.first_name} ({student_id})" if student else student_id
+    return ARCHIVE_UNSAFE.sub("-", label).strip(" .") or student_id
+
+
+def _zip_folder(archive: Path, entries: list[tuple[Path, str]]) -> None:
+    """entries: (folder, name inside the archive); files in a stable order."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for folder, prefix in entries:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                if ".ipynb_checkpoints" in path.parts:
+                    continue
+                zf.write(path, f"{prefix}/{path.relative_to(folder).as_posix()}")
+
+
+def build_archives(course: Course, assignment: str, folders: dict[str, Path]) -> tuple[Path, int]:
+    """exports/distribution/<assignment>/[<Classe>/]<NOM Prénom (id)>.zip, per class and for all."""
+    students = gradebook_students(course)
+    groups = _groups(course)
+    target = course.exports / "distribution" / assignment
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{assignment}-"))
+    try:
+        count = 0
+        by_group: dict[str, list[tuple[Path, str]]] = {}
+        everyone = []
+        for student_id, folder in folders.items():
+            name = archive_name(student_id, students.get(student_id))
+            group = ARCHIVE_UNSAFE.sub("-", groups.get(student_id, "")).strip(" .")
+            place = staging / group if group else staging
+            _zip_folder(place / f"{name}.zip", [(folder, assignment)])
+            count += 1
+            by_group.setdefault(group, []).append((folder, f"{name}/{assignment}"))
+            everyone.append((folder, f"{group}/{name}/{assignment}" if group else f"{name}/{assignment}"))
+        for group, entries in by_group.items():
+            if group:
+                _zip_folder(staging / f"{assignment} - {group}.zip", entries)
+                count += 1
+        _zip_folder(staging / f"{assignment} - tous les élèves.zip", everyone)
+        count += 1
+        for path in staging.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        staging.chmod(0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=".old-"))
+            target.rename(old / "x")
+            staging.rename(target)
+            shutil.rmtree(old)
+        else:
+            staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target, count
+
+
+def write_student_config(course: Course, root: str) -> Path:
+    path = course.exports / STUDENT_CONFIG
+    text = STUDENT_CONFIG_TEXT.format(course_id=course.course_id, root=_literal(root), **PLUGINS)
+    write_atomic(path, text)
+    path.chmod(0o644)
+    return path
+
+
+def release(
+    course: Course,
+    assignment: str,
+    exchange: str | os.PathLike | None = None,
+    use_exchange: bool = True,
+    archives: bool = True,
+) -> ReleaseResult:
+    """Publish every personal notebook of `assignment`; re-running it is safe and adds newcomers."""
+    course.manifest(assignment)  # the assignment must exist
+    folders = personal_notebooks(course, assignment)
+    if not folders:
+        raise MercatiqueError(
+            f"aucun notebook personnel pour « {assignment} » dans {course.root / PER_STUDENT_SOURCE} : "
+            f"lancez d'abord « mercatique assign {course.root} {assignment} EXERCICE... »"
+        )
+    result = ReleaseResult()
+    result.missing = sorted(set(gradebook_students(course)) - set(folders))
+    if use_exchange:
+        root = exchange_root(course, exchange)
+        plugin = run_plugin(course, PersonalReleaseAssignment, assignment, root, force=True)
+        result.exchange_root = root
+        result.released = plugin.released
+        result.protected = plugin.protected
+        result.unprotected = plugin.unprotected
+        result.course_config_changed = configure_course(course, root)
+        result.student_config = write_student_config(course, root)
+    else:
+        result.released = sorted(folders)
+    if archives:
+        result.distribution, result.archives = build_archives(course, assignment, folders)
+    return result
+
+
+def release_feedback(course: Course, assignment: str, exchange: str | os.PathLike | None = None):
+    """`nbgrader release_feedback` that tells which pages went to the exchange and which did not."""
+    course.manifest(assignment)
+    pages = sorted((course.root / "feedback").glob(f"*/{assignment}/*.html"))
+    if not pages:
+        raise MercatiqueError(
+            f"aucune page de correction pour « {assignment} » : lancez d'abord "
+            f"« mercatique feedback {course.root} {assignment} »"
+        )
+    root = exchange_root(course, exchange)
+    plugin = run_plugin(course, ExchangeOnlyReleaseFeedback, assignment, root)
+    students = sorted({p.parent.parent.name for p in pages})
+    return [s for s in students if s not in plugin.skipped], plugin.skipped, root

@@ -1,11 +1,13 @@
 """The classroom loop on a real JupyterHub (issue 9), driven through the students' browser.
 
+The teacher (root, in a terminal) creates the course and `mercatique release`s the
+assignment into nbgrader's exchange; its student config becomes the hub's /etc/jupyter.
 Two local Unix users log in to `jupyterhub` (PAM, LocalProcessSpawner) and work in
-JupyterLab with nbgrader's student-side extensions: each fetches their notebook from the
-*Assignments* tab, types their answers, saves and submits. The teacher (root, in a
-terminal) collects, grades with `mercatique grade`, writes the feedback with `mercatique
-feedback` and releases it with `nbgrader release_feedback`; each student then fetches
-their feedback in the *Assignments* tab and opens it.
+JupyterLab with nbgrader's student-side extensions: each fetches their own notebook from
+the *Assignments* tab, types their answers from its data, saves and submits. The teacher
+collects with `nbgrader collect`, grades with `mercatique grade`, writes the feedback
+with `mercatique feedback` and releases it with `nbgrader release_feedback`; each student
+then fetches their feedback in the *Assignments* tab and opens it.
 
 What each student deserves comes from the answer key CSV, never from the grader's code.
 Screenshots land in the test's tmp folder, and in $MERCATIQUE_SCREENSHOTS when it is set.
@@ -14,14 +16,17 @@ Screenshots land in the test's tmp folder, and in $MERCATIQUE_SCREENSHOTS when i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from generators.course import open_course
 from tests.helpers import read_csv
 from tests.hub import harness
 
@@ -91,40 +96,58 @@ def teacher_run(site, *args, cwd: Path | None = None) -> str:
 
 
 def release(site) -> None:
-    """Stock nbgrader release: every student gets the generic notebook (until `mercatique release`)."""
-    harness.write_student_config(
-        site["etc"],
-        "c = get_config()  # noqa: F821\n"
-        f"c.Exchange.root = {str(site['exchange'])!r}\n"
-        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n",
-    )
-    teacher_run(site, BIN / "nbgrader", "release_assignment", A, cwd=site["course"])
+    """`mercatique release`: each student's own folder in the exchange, and the students' config.
+
+    The config it writes for the hub's /etc/jupyter/ goes, unchanged, to the folder the
+    students' servers read as theirs (JUPYTER_CONFIG_PATH), beside the extension settings.
+    """
+    out = teacher_run(site, BIN / "mercatique", "release", site["course"], A, "--echange", site["exchange"])
+    config = site["course"] / "exports" / "nbgrader_config_eleves.py"
+    assert config.is_file(), out
+    harness.write_student_config(site["etc"], config.read_text(encoding="utf-8"))
 
 
 def key_rows(site) -> dict[str, dict[str, dict[str, str]]]:
-    """answer key: student -> question -> row"""
+    """The answer key: student -> question -> row, with the question's points (manifest)."""
+    points = {slot["key"]: slot["points"] for slot in open_course(site["course"]).manifest(A)["slots"]}
     rows: dict[str, dict[str, dict[str, str]]] = {}
     for row in read_csv(site["course"] / "exports" / f"{A}_answer_key.csv"):
+        row["points"] = points[row["question"]]
         rows.setdefault(row["student_id"], {})[row["question"].split("/")[1]] = row
     return rows
 
 
 def answers_for(key: dict[str, dict[str, str]], right: bool) -> tuple[list[str], float]:
-    """What a student types in the three answer cells, and the points it deserves."""
+    """What a student types in the three answer cells (computed from the data of their own
+    notebook), and the points it deserves according to the answer key."""
     cpl, conv, choice = key["cpl"], key["conversion"], key["indicateur"]
     letter = choice["expected"].strip("'\"")
     if right:
         return [
-            f"{cpl['variable']} = {cpl['expected']}",
-            f"{conv['variable']} = {conv['expected']}",
+            f"{cpl['variable']} = budget / leads",
+            f"{conv['variable']} = commandes / leads * 100",
             f'{choice["variable"]} = "{letter}"',
-        ], 5.0
+        ], float(cpl["points"]) + float(conv["points"]) + float(choice["points"])
     wrong_letter = "A" if letter != "A" else "B"
     return [
-        f"{cpl['variable']} = {cpl['expected']}",
-        f"{conv['variable']} = {float(conv['expected']) * 3 + 11}",
+        f"{cpl['variable']} = budget / leads",
+        f"{conv['variable']} = commandes / clics * 100",  # a typical mistake
         f'{choice["variable"]} = "{wrong_letter}"',
-    ], 2.0
+    ], float(cpl["points"])
+
+
+def given_data(notebook: Path) -> dict[str, float]:
+    """The numbers of a fetched notebook's data cell (our own generated code, run here)."""
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("mercatique", {}).get("role") == "given")
+    namespace: dict = {}
+    exec(cell.source, namespace)
+    return {k: v for k, v in namespace.items() if isinstance(v, int | float)}
+
+
+def flat(text: str) -> str:
+    """Page text without any kind of space, to compare numbers whatever their separators."""
+    return re.sub(r"\s+", "", text.replace("\u00a0", " ").replace("\u202f", " "))
 
 
 class Screenshots:
@@ -160,7 +183,7 @@ def open_assignments(page) -> None:
     page.wait_for_selector("#released_assignments_list")
 
 
-def answer_and_submit(page, answers: list[str], shots: Screenshots, name: str) -> None:
+def answer_and_submit(page, answers: list[str], shots: Screenshots, name: str, full_name: str) -> None:
     open_assignments(page)
     released = page.locator("#released_assignments_list .list_item", has_text=A)
     released.get_by_role("button", name="Fetch").click()
@@ -168,10 +191,13 @@ def answer_and_submit(page, answers: list[str], shots: Screenshots, name: str) -
     fetched.locator("a.assignment-notebooks-link").click()
     fetched.page.locator(f"#nbgrader-{COURSE_ID}-{A} .nested_list_item a", has_text=A).click()
     notebook = page.locator(".jp-NotebookPanel:visible")
-    todo = notebook.locator(".jp-CodeCell", has_text="VOTRE RÉPONSE ICI")
+    todo = notebook.locator(".jp-CodeCell", has_text="# remplacez ...")  # the answer cells
     todo.first.wait_for()
-    for text in answers:  # each typed answer removes one "VOTRE RÉPONSE ICI" cell from `todo`
-        cell = todo.first
+    # their own notebook: the header names them (rendered Markdown)
+    notebook.locator(".jp-MarkdownCell", has_text=f"{full_name} (identifiant {name})").wait_for()
+    for text in answers:  # (cells are rendered progressively: each locator waits for its own)
+        variable = text.split(" = ")[0]
+        cell = todo.filter(has_text=f"{variable} = ...")
         cell.scroll_into_view_if_needed()
         cell.locator(".cm-content").click()
         page.keyboard.press("Control+a")
@@ -219,11 +245,20 @@ def test_classroom_loop_on_jupyterhub(hub_site, tmp_path):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=harness.CHROMIUM, args=harness.CHROMIUM_ARGS)
+        pages = {}
         try:
-            pages = {}
             for name, student in site["students"].items():
                 pages[name] = page = log_in(browser, hub, student)
-                answer_and_submit(page, plans[name][0], shots, name)
+                answer_and_submit(page, plans[name][0], shots, name, names[name])
+
+            # what each student fetched, as files in their home: their own notebook
+            data = {}
+            for name, student in site["students"].items():
+                fetched = student.home / A / f"{A}.ipynb"
+                assert f"**Élève :** {names[name]}" in fetched.read_text(encoding="utf-8")
+                data[name] = given_data(fetched)
+                assert {"budget", "leads", "commandes", "clics"} <= data[name].keys()
+            assert data["mqhlea"] != data["mqhhugo"]
 
             course = site["course"]
             teacher_run(site, BIN / "nbgrader", "collect", A, cwd=course)
@@ -241,6 +276,16 @@ def test_classroom_loop_on_jupyterhub(hub_site, tmp_path):
                 assert names[name] in text and name in text
                 other = next(n for n in names if n != name)
                 assert names[other] not in text
-                assert f"Note : {plans[name][1]:g} / 5" in text
+                page_text = flat(text)
+                max_score = sum(float(row["points"]) for row in key[name].values())
+                assert f"Note:{plans[name][1]:g}/{max_score:g}" in page_text
+                # the statement in the page has the numbers of the student's own notebook
+                for variable in ("leads", "commandes", "clics"):
+                    assert f"{data[name][variable]:g}" in page_text, variable
+        except BaseException:
+            for name, page in pages.items():  # what each student saw when it went wrong
+                shots.take(page, f"failure-{name}")
+            print(hub.log_text())
+            raise
         finally:
             browser.close()

@@ -49,8 +49,8 @@ hub-deps:
 	else echo "hub-deps : réservé à root (le test JupyterHub sera sauté)"; fi
 
 $(HUB_STAMP): pyproject.toml
-	@if [ ! -x $(HUB_PYTHON) ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-venv >/dev/null; fi
+	@if ! $(HUB_PYTHON) -c 'import venv, ensurepip' 2>/dev/null && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11 python3.11-venv >/dev/null; fi
 	test -x $(HUB_VENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_VENV)
 	$(HUB_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(HUB_VENV)/bin/python -m pip install --quiet jupyterhub jupyterlab ipykernel .

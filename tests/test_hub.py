@@ -179,6 +179,10 @@ def log_in(browser, hub, student):
 
 def open_assignments(page) -> None:
     page.get_by_role("menuitem", name="Nbgrader").click()
+    # students get the student side of nbgrader only (no formgrader, no course list)
+    page.get_by_role("menuitem", name="Assignment List").wait_for()
+    assert page.get_by_role("menuitem", name="Formgrader").count() == 0
+    assert page.get_by_role("menuitem", name="Course List").count() == 0
     page.get_by_role("menuitem", name="Assignment List").click()
     page.wait_for_selector("#released_assignments_list")
 

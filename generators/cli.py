@@ -261,10 +261,17 @@ def feedback(course_dir: Path, assignment: str) -> None:
 
     pages = feedback_pages(open_course(course_dir), assignment)
     click.echo(f"{len(pages)} page(s) de correction écrites dans {Path(course_dir) / 'feedback'}")
-    click.echo(
-        "Étape suivante, pour les rendre aux élèves par l'échange nbgrader (bouton « Fetch Feedback ») :\n"
-        f"  mercatique release_feedback {course_dir} {assignment}"
-    )
+    through_exchange = [p for p in pages if (p.parent / "submission_secret.txt").is_file()]
+    if through_exchange:
+        click.echo(
+            "Étape suivante, pour les rendre par l'échange nbgrader (bouton « Fetch Feedback ») :\n"
+            f"  mercatique release_feedback {course_dir} {assignment}"
+        )
+    if len(through_exchange) < len(pages):
+        click.echo(
+            f"{len(pages) - len(through_exchange)} copie(s) reçue(s) hors de l'échange (Moodle, clé USB) : "
+            f"remettez leur page, feedback/<id>/{assignment}/{assignment}.html, par l'ENT ou Moodle."
+        )
 
 
 @main.command("release")
@@ -293,11 +300,11 @@ def release_command(course_dir: Path, assignment: str, exchange: Path | None, no
             "avec « Fetch » (onglet Assignments)."
         )
         if result.protected:
-            click.echo(f"  - {len(result.protected)} réservé(s) à leur élève (droits Unix 0600)")
+            click.echo(f"  - {len(result.protected)} réservé(s) à leur élève (droits Unix ou ACL)")
         if result.unprotected:
             click.secho(
                 f"  - {len(result.unprotected)} lisible(s) par qui connaît l'identifiant (pas de compte Unix "
-                "à ce nom, ou commande lancée sans être root)",
+                "à ce nom sur cette machine, ou ACL impossibles : installez le paquet acl)",
                 fg="yellow",
             )
         if result.course_config_changed:

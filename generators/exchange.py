@@ -8,11 +8,12 @@ product's notebooks differ per student, so the course's exchange holds one more 
       personal/<assignment>/<student>/           that student's folder (from release_per_student/)
       inbound/  feedback/                        nbgrader's own, unchanged
 
-`personal/<assignment>/` is 0711: it can be crossed but not listed. When the releasing
-teacher is root and the student has a Unix account of the same name, the student's folder
-is given to them (0700, files 0600): nobody else can read it. Otherwise it stays the
-teacher's, 0755/0644: a classmate who types the id can read it, which reveals numbers, not
-answers (the verdicts are computed outside the notebook).
+`personal/<assignment>/` is 0711: it can be crossed but not listed. When the student has a
+Unix account of the same name, only they can read their folder: a root teacher gives it to
+them (0700, files 0600); another teacher keeps it (0700/0600) and grants the student's
+account read access with a POSIX ACL. Otherwise (no such account: every server runs as
+`jovyan`) it stays the teacher's, 0755/0644: a classmate who types the id can read it, which
+reveals numbers, not answers (the verdicts are computed outside the notebook).
 
 The plug-ins are set through `ExchangeFactory` (course config for the teacher, the hub's
 /etc/jupyter/nbgrader_config.py for students); stock `nbgrader release_assignment`,
@@ -29,6 +30,7 @@ import glob
 import os
 import pwd
 import shutil
+import subprocess
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +72,12 @@ def notice_notebook(assignment: str, student: str | None = None) -> nbformat.Not
         "ce notebook sera remplacé par le vôtre.\n\n"
         "Ne rendez pas ce notebook : il ne contient aucun exercice."
     )
+    if not student:  # what stock nbgrader hands out when the hub lacks the students' config
+        text += (
+            "\n\n*Pour l'enseignant·e :* si toute la classe reçoit ce message, le hub n'a pas "
+            "la configuration des élèves ; copiez `exports/nbgrader_config_eleves.py` du cours "
+            "dans `/etc/jupyter/nbgrader_config.py` (voir le README, section JupyterHub)."
+        )
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell(text))
     nb.metadata[NOTICE_KEY] = {"assignment": assignment, "student": student or ""}
@@ -115,7 +123,7 @@ def _walk_chmod(path: str, owner: pwd.struct_passwd | None, file_mode: int, dir_
 
 
 def _replace_dir(staging: str, final: str) -> None:
-    """Swap a fully written folder into place: readers see the old or the new one."""
+    """Swap a fully written folder into place: nobody ever reads a half-written one."""
     if os.path.isdir(final):
         old = tempfile.mkdtemp(dir=os.path.dirname(final), prefix=".old-")
         os.rename(final, os.path.join(old, "x"))
@@ -192,10 +200,30 @@ class PersonalReleaseAssignment(ExchangeReleaseAssignment):
         if owner:
             _walk_chmod(staging, owner, 0o600, 0o700)
             self.protected.append(student)
+        elif _grant_by_acl(staging, student):
+            self.protected.append(student)
         else:
             _walk_chmod(staging, None, 0o644, 0o755)
             self.unprotected.append(student)
         _replace_dir(staging, os.path.join(self.personal_assignment_path, student))
+
+
+def _grant_by_acl(folder: str, student: str) -> bool:
+    """Not root: keep the folder the teacher's (0700/0600) and let the student's account read
+    it through a POSIX ACL (`setfacl`, Debian package acl). False when there is no such
+    account, no setfacl, or a file system without ACLs."""
+    setfacl = shutil.which("setfacl")
+    try:
+        pwd.getpwnam(student)
+    except KeyError:
+        return False
+    if not setfacl:
+        return False
+    _walk_chmod(folder, None, 0o600, 0o700)
+    done = subprocess.run(
+        [setfacl, "-R", "-m", f"u:{student}:rX", "--", folder], capture_output=True, text=True
+    )
+    return done.returncode == 0
 
 
 def _student(coursedir) -> str:
@@ -217,6 +245,8 @@ class PersonalFetchAssignment(ExchangeFetchAssignment):
     def init_src(self):
         super().init_src()  # course access, assignment released
         self.student = _student(self.coursedir)
+        if "/" in self.student or self.student.startswith(".") or any(c in self.student for c in "*?[+"):
+            self.fail(f"identifiant d'élève invalide : « {self.student} »")
         cd = self.coursedir
         personal = personal_folder(self.root, cd.course_id, cd.assignment_id, self.student)
         self.missing = not (os.path.isdir(personal) and check_mode(personal, read=True, execute=True))
@@ -309,18 +339,18 @@ def complete_feedback_folder(submitted: Path, feedback: Path) -> bool:
     with the notebook's name). A copy that came another way (Moodle) has no secret: it gets a
     timestamp only, and True/False says whether the page can go through the exchange.
     """
-    feedback.mkdir(parents=True, exist_ok=True)
+    from .course import write_atomic  # teacher's side only
+
     timestamp = submitted / "timestamp.txt"
     if timestamp.is_file():
         text = timestamp.read_text("utf-8")
     else:
         text = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
-    (feedback / "timestamp.txt").write_text(text, "utf-8")
+    write_atomic(feedback / "timestamp.txt", text)
     secret = submitted / "submission_secret.txt"
     kept = feedback / "submission_secret.txt"
     if secret.is_file():
-        shutil.copyfile(secret, kept)
-        kept.chmod(0o600)
+        write_atomic(kept, secret.read_text("utf-8"))  # 0600: it opens the student's page
         return True
     kept.unlink(missing_ok=True)
     return False

@@ -137,15 +137,6 @@ def configure_course(course: Course, root: str) -> bool:
     return new != text
 
 
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-
 def run_plugin(course: Course, plugin_class, assignment: str, root: str, **traits):
     """One of nbgrader's exchange actions, in this process, with the course's own config."""
     config = course_config(course)
@@ -153,10 +144,11 @@ def run_plugin(course: Course, plugin_class, assignment: str, root: str, **trait
     config.CourseDirectory.course_id = course.course_id
     config.CourseDirectory.assignment_id = assignment
     config.Exchange.root = root
-    log = logging.getLogger(f"mercatique.exchange.{id(config)}")
+    # quiet: what matters comes back as the plug-in's results or as an ExchangeError
+    log = logging.getLogger("mercatique.exchange")
     log.propagate = False
-    collected = _Collect()
-    log.addHandler(collected)
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
     coursedir = CourseDirectory(config=config)
     plugin = plugin_class(
         coursedir=coursedir, authenticator=Authenticator(config=config), config=config, log=log, **traits
@@ -164,16 +156,21 @@ def run_plugin(course: Course, plugin_class, assignment: str, root: str, **trait
     try:
         plugin.start()
     except ExchangeError as exc:
-        raise MercatiqueError(f"échange nbgrader ({root}) : {exc}") from None
-    except PermissionError as exc:
+        parent = root if os.path.isdir(root) else os.path.dirname(root)
+        hint = (
+            ""
+            if os.access(parent, os.W_OK | os.X_OK)
+            else " Le dossier d'échange doit exister et vous être accessible en écriture (voir le README, "
+            "section JupyterHub) ; choisissez-en un autre avec --echange, ou, sans JupyterHub, "
+            "utilisez --sans-echange."
+        )
+        raise MercatiqueError(f"échange nbgrader ({root}) : {exc}.{hint}") from None
+    except OSError as exc:
         raise MercatiqueError(
-            f"échange nbgrader ({root}) : droits insuffisants sur {exc.filename}. "
-            "Le dossier d'échange doit exister et vous être accessible en écriture "
-            "(voir le README, section JupyterHub), ou choisissez-en un autre avec --echange."
+            f"échange nbgrader ({root}) : {exc.strerror} ({exc.filename}). Le dossier d'échange doit "
+            "exister et vous être accessible en écriture (voir le README, section JupyterHub) ; "
+            "choisissez-en un autre avec --echange, ou, sans JupyterHub, utilisez --sans-echange."
         ) from None
-    finally:
-        log.removeHandler(collected)
-    plugin.messages = collected.lines
     return plugin
 
 

@@ -99,21 +99,30 @@ class Student:
 
 
 @pytest.fixture
-def unix_students():
-    """Two throwaway accounts (`mqx…`), deleted at teardown even when the test fails."""
-    names = [f"mqx{secrets.token_hex(3)}{i}" for i in (1, 2)]
+def unix_users():
+    """Throwaway accounts (`mqx…`), deleted at teardown even when the test fails."""
     created = []
-    try:
+
+    def make(count: int) -> list[str]:
+        names = [f"mqx{secrets.token_hex(3)}{i}" for i in range(1, count + 1)]
         for name in names:
             subprocess.run(
                 ["useradd", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", name],
                 check=True,
             )
             created.append(name)
-        yield names
+        return names
+
+    try:
+        yield make
     finally:
         for name in created:
             subprocess.run(["userdel", name], check=False)
+
+
+@pytest.fixture
+def unix_students(unix_users):
+    return unix_users(2)
 
 
 @pytest.fixture
@@ -238,3 +247,61 @@ def test_each_student_fetches_their_own_notebook_and_feedback(
         page = pages[0].read_text("utf-8")
         mine, theirs = ("Léa", "Hugo") if name == first else ("Hugo", "Léa")
         assert mine in page and theirs not in page
+
+
+def _home(shared_tmp: Path, name: str) -> Path:
+    home = shared_tmp / "home" / name
+    home.mkdir(parents=True)
+    (shared_tmp / "home").chmod(0o755)
+    account = pwd.getpwnam(name)
+    os.chown(home, account.pw_uid, account.pw_gid)
+    home.chmod(0o700)
+    return home
+
+
+@pytest.mark.skipif(shutil.which("setfacl") is None, reason="setfacl absent (paquet Debian acl)")
+def test_a_teacher_who_is_not_root_keeps_each_notebook_private_with_acls(
+    unix_users, shared_tmp, student_python
+):
+    teacher, first, second = unix_users(3)
+    roster = shared_tmp / "classe.csv"
+    roster.write_text(
+        f"id,last_name,first_name,email\n{first},Martin,Léa,\n{second},Bernard,Hugo,\n", "utf-8"
+    )
+    course_dir = shared_tmp / "cours"
+    assert run("init", course_dir, "--roster", roster).exit_code == 0
+    assert run("assign", course_dir, A, "kpi-cpm-display").exit_code == 0
+    account = pwd.getpwnam(teacher)
+    subprocess.run(["chown", "-R", f"{teacher}:{account.pw_gid}", str(course_dir)], check=True)
+    exchange = shared_tmp / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    etc = shared_tmp / "etc-jupyter"
+    etc.mkdir(mode=0o755)
+
+    prof = Student(teacher, _home(shared_tmp, teacher), student_python, etc)
+    done = prof.run(
+        str(student_python.parent / "mercatique"), "release", str(course_dir), A, "--echange", str(exchange)
+    )
+    assert "2 réservé(s) à leur élève" in done.stdout, done.stdout + done.stderr
+    course = open_course(course_dir)
+    personal = exchange / course.course_id / "personal" / A
+    for name in (first, second):
+        folder = personal / name
+        assert folder.stat().st_uid == account.pw_uid  # the teacher keeps it
+        for path, right in ((folder, "r-x"), (folder / f"{A}.ipynb", "r--")):
+            acl = subprocess.run(["getfacl", "-p", str(path)], capture_output=True, text=True).stdout
+            # (ls shows the ACL mask in the group bits; the owning group itself gets nothing)
+            assert f"user:{name}:{right}" in acl and "group::---" in acl and "other::---" in acl, acl
+
+    shutil.copy(course.exports / "nbgrader_config_eleves.py", etc / "nbgrader_config.py")
+    (etc / "nbgrader_config.py").chmod(0o644)
+    for name, other in ((first, second), (second, first)):
+        student = Student(name, _home(shared_tmp, name), student_python, etc)
+        student.nbgrader("fetch_assignment", A)
+        fetched = student.home / A / f"{A}.ipynb"
+        assert fetched.read_bytes() == course.per_student_notebook(name, A).read_bytes()
+        probe = student.run(
+            str(student_python), "-c", f"open({str(personal / other / (A + '.ipynb'))!r})", check=False
+        )
+        assert probe.returncode != 0 and "Permission denied" in probe.stderr

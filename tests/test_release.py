@@ -234,3 +234,34 @@ def test_feedback_without_a_submission_secret_gets_a_timestamp(tmp_path):
     submitted.mkdir()
     assert complete_feedback_folder(submitted, folder) is False
     assert (folder / "timestamp.txt").read_text().endswith("UTC")
+
+
+def test_an_unusable_exchange_folder_is_refused_in_french_and_the_course_is_left_as_it_was(course, tmp_path):
+    blocker = tmp_path / "un-fichier"
+    blocker.write_text("pas un dossier")
+    config = (course.root / "nbgrader_config.py").read_text("utf-8")
+    result = run("release", course.root, A, "--echange", blocker / "ex")
+    assert result.exit_code == 2
+    assert "Erreur : échange nbgrader" in result.output and "--sans-echange" in result.output
+    assert (course.root / "nbgrader_config.py").read_text("utf-8") == config
+    assert not (course.exports / "distribution").exists()
+    assert not (course.exports / "nbgrader_config_eleves.py").exists()
+
+
+def test_a_student_id_that_is_a_path_or_a_pattern_is_refused(course, tmp_path):
+    exchange = tmp_path / "ex"
+    release(course, A, exchange=exchange, archives=False)
+    for claimed in ("../personal/devoir-1/e1", "e*", ".e1"):
+        with pytest.raises(ExchangeError, match="identifiant d'élève invalide"):
+            fetch(course, exchange, claimed, tmp_path / "home")
+    assert not (tmp_path / "home" / A).exists()
+
+
+def test_release_names_the_students_of_the_roster_who_have_no_personal_notebook(course):
+    shutil.rmtree(course.root / "release_per_student" / "e3")
+    result = run("release", course.root, A, "--sans-echange")
+    assert result.exit_code == 0, result.output
+    assert "« e3 » n'a pas de notebook personnel" in result.output
+    assert "dans l'échange" not in result.output
+    folder = course.exports / "distribution" / A
+    assert not any("e3" in p.name for p in folder.rglob("*.zip"))

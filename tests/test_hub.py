@@ -247,6 +247,14 @@ def test_classroom_loop_on_jupyterhub(hub_site, tmp_path):
     }
     names = {i: f"{first} {last}" for i, last, first in ROSTER}
 
+    # in the exchange, a student's own notebook is readable by them, not by a classmate
+    personal = site["exchange"] / COURSE_ID / "personal" / A
+    for reader in site["students"]:
+        for owner in site["students"]:
+            notebook = personal / owner / f"{A}.ipynb"
+            cat = subprocess.run(["runuser", "-u", reader, "--", "cat", str(notebook)], capture_output=True)
+            assert (cat.returncode == 0) == (reader == owner), (reader, owner, cat.stderr)
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=harness.CHROMIUM, args=harness.CHROMIUM_ARGS)
         pages = {}

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps demo test test-fast lint book bench clean locale
+.PHONY: install system-deps hub-deps demo test test-fast lint book bench clean locale
 
 install: $(STAMP)
 
@@ -35,7 +35,34 @@ system-deps:
 	  fi; \
 	fi
 
-test: $(STAMP) system-deps lint
+# The JupyterHub test (tests/test_hub.py) runs students' servers as local Unix users:
+# they need a Python outside /root (Debian's python3.11 in a venv under /opt, with
+# JupyterHub, JupyterLab and the product) and the hub's proxy from npm. Root only;
+# elsewhere the test skips.
+HUB_VENV ?= /opt/mercatique-hub-venv
+HUB_NODE ?= /opt/mercatique-hub-node
+HUB_PYTHON ?= /usr/bin/python3.11
+HUB_STAMP := $(HUB_VENV)/.installed-stamp
+CHP := $(HUB_NODE)/node_modules/.bin/configurable-http-proxy
+
+hub-deps:
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory $(HUB_STAMP) $(CHP); \
+	else echo "hub-deps : réservé à root (le test JupyterHub sera sauté)"; fi
+
+$(HUB_STAMP): pyproject.toml
+	@if ! $(HUB_PYTHON) -c 'import venv, ensurepip' 2>/dev/null && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11 python3.11-venv >/dev/null; fi
+	test -x $(HUB_VENV)/bin/python || $(HUB_PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install --quiet --quiet --upgrade pip
+	$(HUB_VENV)/bin/python -m pip install --quiet --quiet jupyterhub jupyterlab ipykernel .
+	rm -rf build *.egg-info
+	touch $(HUB_STAMP)
+
+$(CHP):
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy
+
+test: $(STAMP) system-deps hub-deps lint
 	$(BIN)/pytest
 
 test-fast: $(STAMP)

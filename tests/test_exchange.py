@@ -8,7 +8,6 @@ where other users cannot read); it is built once, then only the product is reins
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pwd
 import secrets
@@ -24,10 +23,10 @@ from generators.course import open_course
 from generators.nbgrader_cli import run_nbgrader
 from generators.simulate import set_answers
 from tests.helpers import Class, read_csv, run
+from tests.hub.harness import HUB_VENV, install_product
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEM_PYTHON = Path("/usr/bin/python3.11")
-STUDENT_VENV = Path(os.environ.get("MERCATIQUE_STUDENT_VENV", "/opt/mercatique-test-venv"))
 A = "devoir-1"
 
 pytestmark = [
@@ -38,35 +37,13 @@ pytestmark = [
 ]
 
 
-def ensure_student_venv() -> Path:
-    """A Python every user can run, with this working tree's product installed (not editable)."""
-    python = STUDENT_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(STUDENT_VENV)], check=True)
-    deps = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
-    stamp = STUDENT_VENV / ".deps-stamp"
-    with tempfile.TemporaryDirectory() as tmp:
-        # build from a copy: an in-tree build would leave build/ and *.egg-info in the worktree
-        source = Path(tmp) / "mercatique"
-        source.mkdir()
-        for name in ("pyproject.toml", "README.md"):
-            shutil.copy(REPO / name, source / name)
-        shutil.copytree(
-            REPO / "generators", source / "generators", ignore=shutil.ignore_patterns("__pycache__")
-        )
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        if stamp.exists() and stamp.read_text() == deps:
-            subprocess.run([*pip, "--no-deps", "--force-reinstall", str(source)], check=True)
-        else:
-            subprocess.run([*pip, str(source)], check=True)
-            stamp.write_text(deps)
-    os.chmod(STUDENT_VENV, 0o755)
-    return python
-
-
 @pytest.fixture(scope="session")
 def student_python() -> Path:
-    return ensure_student_venv()
+    """The students' Python from `make hub-deps` (outside /root), with this tree installed."""
+    if not (HUB_VENV / "bin" / "python").exists():
+        pytest.skip(f"pas de Python lisible par les élèves dans {HUB_VENV} : lancez « make hub-deps »")
+    install_product()
+    return HUB_VENV / "bin" / "python"
 
 
 class Student:

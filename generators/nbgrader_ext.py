@@ -24,7 +24,7 @@ from traitlets import Unicode
 
 from .catalogue import load_exercise
 from .course import Course, open_course, write_atomic
-from .notebook import ANSWER_MIME, HELPER_ID, HELPER_SOURCE
+from .notebook import ANSWER_MIME, HELPER_ID, HELPER_METADATA, HELPER_SOURCE
 from .variants import Variant, student_variant
 from .verdicts import INVALID, MISSING, Verdict, feedback_text, judge, malformed, rejected
 
@@ -110,7 +110,7 @@ class RestoreReportHelper(NbGraderPreprocessor):
         ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
         if HELPER_ID not in ids:
             self.log.warning("Cellule outil %s absente : remise en place", HELPER_ID)
-            cell = new_code_cell(HELPER_SOURCE)
+            cell = new_code_cell(HELPER_SOURCE, metadata=copy.deepcopy(HELPER_METADATA))
             cell.metadata["nbgrader"] = {
                 "grade": False,
                 "grade_id": HELPER_ID,

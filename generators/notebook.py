@@ -72,17 +72,21 @@ def _rapport(nom, unite=""):
     if os.environ.get("NBGRADER_VALIDATING") and message.startswith("Aucune"):
         import textwrap
 
-        print(f"Question sans réponse ({{nom}}).", *textwrap.wrap(message, 70), sep="\n", file=sys.stderr)
+        print(f"Question sans réponse ({{nom}}).", *textwrap.wrap(message, 70), sep="\\n", file=sys.stderr)
 
 
 def _indice(shell, etype, valeur, tb, tb_offset=None):
+    # IPython calls this for a NameError and shows nothing itself: the usual traceback
+    # is shown with a French hint added at its end
     pile = shell.InteractiveTB.structured_traceback(etype, valeur, tb, tb_offset=tb_offset)
     nom = getattr(valeur, "name", None) or "?"
-    return pile + [
+    pile = pile + [
         f"Indice : le nom « {{nom}} » est inconnu. Vérifiez son orthographe, exécutez d'abord "
         "les cellules du dessus (menu Exécution › Exécuter toutes les cellules), et mettez "
         'un texte entre guillemets ("...").'
     ]
+    shell._showtraceback(etype, valeur, pile)
+    return pile
 
 
 try:

@@ -1,9 +1,20 @@
 """Do per-student notebooks differ only where nbgrader lets them differ?"""
 
 import nbformat
+import pandas as pd
+import pytest
 
+from generators import render
 from generators.catalogue import find_exercise
-from generators.notebook import HELPER_ID, personalise, plan_slots, source_notebook
+from generators.notebook import (
+    ANSWER_MIME,
+    HELPER_ID,
+    HELPER_SOURCE,
+    personalise,
+    plan_slots,
+    report_source,
+    source_notebook,
+)
 from generators.roster import Student
 from generators.variants import student_variant
 
@@ -61,3 +72,94 @@ def test_answer_cells_name_the_variable_to_fill():
     nb = student_notebook("eleve001")
     answers = [c.source for c in nb.cells if c.metadata.get("mercatique", {}).get("role") == "answer"]
     assert answers and all(a.startswith(f"{s.variable} = ...") for a, s in zip(answers, SLOTS, strict=True))
+
+
+def test_helper_is_folded_and_says_in_french_what_it_is():
+    nb = source_notebook("devoir-1", EXERCISES, SLOTS)
+    helper = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == HELPER_ID)
+    assert helper.metadata["jupyter"]["source_hidden"] is True
+    assert helper.source.startswith("# Outil de correction")
+
+
+def test_answer_cells_let_run_all_go_on_and_report_cells_name_their_question():
+    nb = source_notebook("devoir-1", EXERCISES, SLOTS)
+    answers = [c for c in nb.cells if c.metadata.get("mercatique", {}).get("role") == "answer"]
+    assert all("raises-exception" in c.metadata["tags"] for c in answers)
+    reports = [c.source for c in nb.cells if c.metadata.get("mercatique", {}).get("role") == "report"]
+    assert reports[0].startswith("# Vérification de l'exercice 1, question 1 :")
+    assert reports[-1].startswith(f"# Vérification de l'exercice 2, question {len(EXERCISES[1].questions)} :")
+
+
+def test_instructions_name_the_french_menus():
+    nb = source_notebook("devoir-1", EXERCISES, SLOTS)
+    assert "Exécution › Exécuter toutes les cellules" in nb.cells[0].source
+
+
+def test_case_study_data_is_a_short_cell_showing_the_table():
+    ex = find_exercise("cas-oasis-publications")
+    variant = student_variant(ex, "secret", "devoir-1", "eleve001")
+    code = render.given_code(variant)
+    assert len(code.splitlines()) < 12
+    assert code.rstrip().splitlines()[-1].startswith("publications.head()")
+    namespace: dict = {}
+    exec(code, namespace)
+    expected = variant.params["publications"]
+    pd.testing.assert_frame_equal(namespace["publications"], expected, check_dtype=False)
+
+
+# The report cell in a real kernel: what the student sees (text/plain) and what the grader reads.
+CASES = {
+    "nombre": ("taux = 11.458333", "%", "Réponse enregistrée : 11,458333\u00a0%", 11.458333),
+    "texte": ('taux = "12,5 %"', "%", "Réponse enregistrée : 12,5 %", None),
+    "lettre nue": ("choix = C", "lettre", "Réponse enregistrée : C", None),
+    "lettre": ('choix = "b"', "lettre", "Réponse enregistrée : b", None),
+    "vide": ("taux = ...", "%", "Aucune réponse enregistrée : remplacez ... par votre calcul", None),
+    "grand": ("taux = 1234567.5", "€", "Réponse enregistrée : 1\u202f234\u202f567,5\u00a0€", 1234567.5),
+}
+
+
+@pytest.fixture(scope="module")
+def executed():
+    from nbclient import NotebookClient
+
+    cells = [nbformat.v4.new_code_cell(HELPER_SOURCE)]
+    for answer, unit, _, _ in CASES.values():
+        variable = answer.split(" = ")[0]
+        cells += [nbformat.v4.new_code_cell(answer), nbformat.v4.new_code_cell(report_source(variable))]
+        cells[-1].source = f'_rapport("{variable}", "{unit}")'
+    cells += [
+        nbformat.v4.new_code_cell("reponse = budjet / 2", metadata={"tags": ["raises-exception"]}),
+        nbformat.v4.new_code_cell('_rapport("reponse", "€")'),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=60).execute()
+    return nb
+
+
+def _bundles(cell):
+    return [o["data"] for o in cell.outputs if o["output_type"] == "display_data"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(CASES))
+def test_report_cell_shows_what_was_recorded_and_sends_one_report(executed, case):
+    index = 2 + 2 * list(CASES).index(case)
+    answer, _, shown, number = CASES[case]
+    (bundle,) = _bundles(executed.cells[index])
+    assert bundle["text/plain"] == shown
+    report = bundle[ANSWER_MIME]
+    assert report["variable"] == answer.split(" = ")[0] and report["defini"] is True
+    assert report["nombre"] == number
+    assert not any(o["output_type"] == "stream" for o in executed.cells[index].outputs)
+
+
+@pytest.mark.slow
+def test_unknown_name_gets_a_french_hint_and_the_notebook_goes_on(executed):
+    failing, report = executed.cells[-2], executed.cells[-1]
+    (error,) = [o for o in failing.outputs if o["output_type"] == "error"]
+    assert error["ename"] == "NameError"
+    assert any("Indice : le nom « budjet » est inconnu" in line for line in error["traceback"])
+    (bundle,) = _bundles(report)
+    assert bundle["text/plain"].startswith("Aucune réponse enregistrée : reponse n'est pas défini")
+    assert bundle[ANSWER_MIME]["defini"] is False

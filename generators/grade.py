@@ -139,7 +139,14 @@ def _failed(course: Course, assignment: str, student: str, exc: BaseException) -
     """The French reason a submission could not be graded, kept in its verdicts file too."""
     from .nbgrader_ext import record_failure
 
-    reason = f"correction impossible ({type(exc).__name__} : {str(exc)[:200]})"
+    remote = str(exc.__cause__ or "")  # a worker's traceback, as text (concurrent.futures)
+    if "nbgrader/preprocessors/" in remote:
+        reason = (
+            "copie non corrigée : ses cellules notées ont été modifiées ou effacées et nbgrader "
+            "n'a pas pu les remettre en place ; à corriger à la main"
+        )
+    else:
+        reason = f"correction impossible ({type(exc).__name__} : {str(exc)[:200]})"
     try:
         record_failure(str(course.root), assignment, student, reason)
     except Exception as again:  # the reason is still printed and reported

@@ -26,7 +26,7 @@ from .catalogue import load_exercise
 from .course import Course, open_course, write_atomic
 from .notebook import ANSWER_MIME, HELPER_ID, HELPER_METADATA, HELPER_SOURCE
 from .variants import Variant, student_variant
-from .verdicts import INVALID, MISSING, Verdict, feedback_text, judge, malformed, rejected
+from .verdicts import INVALID, MISSING, REJECTED, Verdict, feedback_text, judge, malformed, rejected
 
 REPAIRS = "mercatique_repairs"
 """resources key: what `RepairSubmission` put back, for the verdicts file's problems."""
@@ -154,6 +154,7 @@ class ReportVerdicts(NbGraderPreprocessor):
         variants = student_variants(course, assignment, exercises, student)
         answer_errors = _answer_errors(nb, slots)
         verdicts: dict[str, Verdict] = {}
+        anomalies: list[str] = []
         for cell in nb.cells:
             slot = slots.get(_grade_id(cell))
             if slot is None or cell.cell_type != "code" or slot["report_id"] in verdicts:
@@ -164,6 +165,9 @@ class ReportVerdicts(NbGraderPreprocessor):
                 verdict = _cell_verdict(cell, slot, variant, question)
             except Exception as exc:  # a report no check foresaw must not stop the class
                 verdict = rejected(variant, question, f"rapport impossible à lire ({type(exc).__name__})")
+            if verdict.message.startswith(REJECTED):
+                # a forged or damaged report: the teacher sees it among the report's flags
+                anomalies.append(f"question {slot['key']} : {verdict.message[len(REJECTED):].rstrip('.')}")
             error = answer_errors.get(slot["cell_id"])
             if verdict.status == MISSING and error:
                 verdict = replace(
@@ -182,6 +186,7 @@ class ReportVerdicts(NbGraderPreprocessor):
                 verdicts[report_id] = judge(variant, variant.question(slot["question"]), None)
         problems = list(resources.get(REPAIRS, []))
         problems += resources.get("mercatique", {}).get("problems", [])
+        problems += [f"réponse transmise anormale, {a}" for a in anomalies]
         write_verdicts(course, assignment, student, list(verdicts.values()), problems)
         return nb, resources
 

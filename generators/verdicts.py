@@ -164,11 +164,14 @@ def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdi
     )
 
 
+REJECTED = "Réponse non notée : "
+
+
 def rejected(variant: Variant, q: Question, reason: str) -> Verdict:
     """0 point with the French reason why the question could not be judged."""
     return Verdict(
         variant.exercise.id, q.id, INVALID, 0.0, q.points, "", render.expected_text(variant, q),
-        f"Réponse non notée : {reason}.",
+        f"{REJECTED}{reason}.",
     )
 
 

@@ -163,3 +163,61 @@ def test_unknown_name_gets_a_french_hint_and_the_notebook_goes_on(executed):
     (bundle,) = _bundles(report)
     assert bundle["text/plain"].startswith("Aucune réponse enregistrée : reponse n'est pas défini")
     assert bundle[ANSWER_MIME]["defini"] is False
+
+
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory):
+    from tests.helpers import Class, new_course
+
+    root = new_course(tmp_path_factory.mktemp("validate"), 2, {"devoir-v": ["fnac-campagne-emailing"]})
+    return Class(root, "devoir-v")
+
+
+def _validate(c, tmp_path, answers: dict[str, str]) -> str:
+    """`nbgrader validate` as a student's Validate button runs it, on the filled notebook."""
+    import subprocess
+    import sys
+
+    from generators.simulate import set_answers
+
+    student = sorted(c.rows)[0]
+    path = tmp_path / "devoir-v.ipynb"
+    nbformat.write(set_answers(c.released(student), answers), path)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", str(path)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_validate_lists_every_unanswered_question_of_a_blank_notebook(small_class, tmp_path):
+    out = _validate(small_class, tmp_path, {})
+    assert "VALIDATION FAILED ON 3 CELL(S)" in out
+    for variable in ("cout_par_lead", "taux_de_conversion", "choix_indicateur"):
+        assert f"Question sans réponse ({variable})" in out
+    assert "Vérification de l'exercice 1, question 2" in out
+
+
+@pytest.mark.slow
+def test_validate_lists_only_what_is_missing_and_accepts_a_bare_letter(small_class, tmp_path):
+    c = small_class
+    rows = {r["variable"]: r for r in c.rows[sorted(c.rows)[0]]}
+    letter = c.expected(rows["choix_indicateur"])
+    out = _validate(c, tmp_path, {
+        rows["cout_par_lead"]["cell_id"]: "cout_par_lead = budjet / leads",  # a typo: NameError
+        rows["choix_indicateur"]["cell_id"]: f"choix_indicateur = {letter}",  # no quotes
+    })  # fmt: skip
+    assert "VALIDATION FAILED ON 2 CELL(S)" in out
+    assert "Question sans réponse (cout_par_lead)" in out and "n'est pas défini" in out
+    assert "Question sans réponse (taux_de_conversion)" in out
+    assert "choix_indicateur" not in out
+
+
+@pytest.mark.slow
+def test_validate_passes_a_complete_notebook_without_judging_it(small_class, tmp_path):
+    c = small_class
+    rows = c.rows[sorted(c.rows)[0]]
+    wrong = {r["cell_id"]: f"{r['variable']} = {c.wrong(r)}" for r in rows}
+    assert "Success!" in _validate(c, tmp_path, wrong)  # the verdict is decided outside the kernel

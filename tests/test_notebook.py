@@ -221,3 +221,38 @@ def test_validate_passes_a_complete_notebook_without_judging_it(small_class, tmp
     rows = c.rows[sorted(c.rows)[0]]
     wrong = {r["cell_id"]: f"{r['variable']} = {c.wrong(r)}" for r in rows}
     assert "Success!" in _validate(c, tmp_path, wrong)  # the verdict is decided outside the kernel
+
+
+@pytest.mark.slow
+def test_per_student_data_cell_survives_stock_nbgrader_autograde(tmp_path):
+    """DESIGN.md §4: the data cell has no nbgrader metadata, so autograde keeps the student's table."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.helpers import Class, new_course
+
+    A = "devoir-c"
+    c = Class(new_course(tmp_path, 2, {A: ["cas-heinz-brand-content"]}), A)
+    student = sorted(c.rows)[0]
+    answers = {}
+    for r in c.rows[student]:
+        value = c.expected(r)
+        written = value if c.is_choice(r) else repr(value)  # choice letters without quotes
+        if r["variable"] == "abonnes_pour_mille_vues":
+            written = "videos.abonnes_gagnes.sum() / videos.vues.sum() * 1000"  # on the notebook's data
+        answers[r["cell_id"]] = f"{r['variable']} = {written}"
+    c.submit(student, answers)
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", A, "--student", student],
+        cwd=c.root, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = json.loads(c.course.verdicts_file(A, student).read_text("utf-8"))
+    assert all(v["status"] == "correct" for v in record["verdicts"])
+    graded = nbformat.read(c.root / "autograded" / student / A / f"{A}.ipynb", as_version=4)
+    given = next(x for x in graded.cells if x.metadata.get("mercatique", {}).get("role") == "given")
+    assert given.source == next(
+        x for x in c.released(student).cells if x.metadata.get("mercatique", {}).get("role") == "given"
+    ).source
+    assert any("text/html" in o.get("data", {}) for o in given.outputs)  # the table's head()

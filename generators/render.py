@@ -57,7 +57,8 @@ def prompt(variant: Variant, q: Question, number: int, variable: str | None = No
     lines = [f"**Question {number}** ({points_label(q.points)}) : {text}", ""]
     if q.kind == "choice":
         lines += [f"- **{o.letter}.** {o.text}" for o in variant.options[q.id]]
-        lines += ["", f"Écrivez la lettre choisie entre guillemets dans `{variable}`."]
+        example = f'`{variable} = "B"` ou `{variable} = B`'
+        lines += ["", f"Écrivez la lettre choisie dans `{variable}`, par exemple {example}."]
     else:
         hint = UNIT_HINTS[q.unit]
         detail = f" ({hint})" if hint else ""

@@ -1,6 +1,8 @@
 """The product's nbgrader preprocessors, wired in by the course's nbgrader_config.py.
 
-Sanitize phase: `RestoreReportHelper` puts back the report helper if a student deleted it.
+Sanitize phase: `RepairSubmission` (first) puts the nbgrader metadata of an edited
+notebook back as released, so that nbgrader's own steps do not stop on it;
+`RestoreReportHelper` puts back the report helper if a student deleted it.
 Autograde phase, right after `Execute`: `ReportVerdicts` reads what each report cell
 transmitted, decides the verdict in this (grading) process against the student's
 recomputed variant, and leaves in the cell a French feedback and the points as
@@ -50,7 +52,11 @@ class RepairSubmission(NbGraderPreprocessor):
         return nbformat.read(Path(root) / "release" / assignment / f"{assignment}.ipynb", as_version=4)
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict):
-        released = self._released(resources["nbgrader"]["assignment"])
+        try:
+            released = self._released(resources["nbgrader"]["assignment"])
+        except OSError:  # no release folder (a course copied without it): nbgrader's steps alone
+            self.log.warning("Notebook distribué introuvable : copie non réparée")
+            return nb, resources
         source = {_grade_id(c): c for c in released.cells if _grade_id(c)}
         order = list(source)
         problems = resources.setdefault(REPAIRS, [])

@@ -256,3 +256,96 @@ def test_per_student_data_cell_survives_stock_nbgrader_autograde(tmp_path):
         x for x in c.released(student).cells if x.metadata.get("mercatique", {}).get("role") == "given"
     ).source
     assert any("text/html" in o.get("data", {}) for o in given.outputs)  # the table's head()
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """JupyterLab in French (the language pack), on loopback, with a partly answered notebook."""
+    import json
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from generators.simulate import set_answers
+
+    base = tmp_path_factory.mktemp("lab")
+    exercises = [EXERCISES[0]]
+    slots = plan_slots(exercises)
+    variants = {exercises[0].id: student_variant(exercises[0], "secret", "devoir", "eleve001")}
+    nb = personalise(source_notebook("devoir", exercises, slots), Student("eleve001", "Roux", "Zoé"),
+                     variants, exercises, slots)  # fmt: skip
+    typo, bare = "cout_par_lead = budjet / leads", "choix_indicateur = C"
+    nb = set_answers(nb, {slots[0].cell_id: typo, slots[2].cell_id: bare})
+    work = base / "travail"
+    work.mkdir()
+    nbformat.write(nb, work / "devoir.ipynb")
+    settings = base / "settings" / "@jupyterlab" / "translation-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"locale": "fr_FR"}))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(base / "settings"))
+    env["JUPYTER_CONFIG_DIR"] = str(base / "cfg")
+    log = (base / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         "--IdentityProvider.token=jeton", f"--ServerApp.root_dir={work}", "--allow-root"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        for _ in range(120):
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/devoir.ipynb?token=jeton")
+            page.wait_for_selector(".jp-Notebook .jp-Cell")
+            page.wait_for_function(  # the kernel is ready (French status bar)
+                "() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+                ".some(e => e.textContent.includes('Inactif'))",
+                timeout=90000,
+            )
+            yield page
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(20)
+        log.close()
+
+
+@pytest.mark.slow
+def test_in_french_jupyterlab_run_all_shows_each_report_and_goes_past_a_typo(jupyterlab):
+    page = jupyterlab
+    page.get_by_role("menuitem", name="Exécution").click()  # the menus the instructions name
+    page.get_by_role("menuitem", name="Exécuter toutes les cellules").first.click()
+    page.wait_for_selector("text=Réponse enregistrée : C", timeout=60000)  # the last report: Run All went on
+    outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+    assert any("Indice : le nom « budjet » est inconnu" in o for o in outputs)
+    assert any(o.startswith("Aucune réponse enregistrée : cout_par_lead n'est pas défini") for o in outputs)
+    assert "Aucune réponse enregistrée : remplacez ... par votre calcul" in outputs
+    assert page.locator(".jp-InputPlaceholder").count() == 1  # the helper's source is folded
+
+
+@pytest.mark.slow
+def test_in_jupyterlab_the_validate_button_lists_the_unanswered_questions(jupyterlab):
+    page = jupyterlab
+    page.locator(".jp-Toolbar").get_by_text("Validate").click()
+    message = page.locator("#validation-message")
+    message.wait_for(timeout=120000)
+    text = message.inner_text()
+    assert "Question sans réponse (cout_par_lead)" in text and "n'est pas défini" in text
+    assert "Question sans réponse (taux_de_conversion)" in text
+    assert "choix_indicateur)" not in text  # answered with a bare letter

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbformat.reader import NotJSONError
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
@@ -80,6 +81,8 @@ def check_notebook(path: Path) -> str | None:
         nbformat.validate(nb)
     except json.JSONDecodeError as exc:
         return f"{path.name} n'est pas un JSON valide (ligne {exc.lineno}) : fichier abîmé"
+    except NotJSONError:
+        return f"{path.name} n'est pas un JSON valide : fichier abîmé ou tronqué"
     except UnicodeDecodeError:
         return f"{path.name} n'est pas un fichier texte UTF-8"
     except Exception as exc:  # nbformat raises several kinds for a malformed notebook

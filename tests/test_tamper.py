@@ -8,16 +8,17 @@ pandas computation on it earns its points.
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import pytest
 
-from generators.course import open_course
+from generators.course import Course, open_course
+from generators.grade import _timestamp, check_notebook, check_timestamp
 from generators.nbgrader_ext import RepairSubmission, RestoreReportHelper
 from generators.simulate import file_submission, set_answers
 from tests.helpers import Class, new_course, read_csv, run
 
-pytestmark = pytest.mark.slow
 A = "devoir-t"
 MIME = "application/vnd.mercatique.answer+json"
 EXERCISES = ["fnac-campagne-emailing", "cas-heinz-brand-content"]
@@ -156,6 +157,7 @@ def record(c: Class, student: str) -> dict:
     return json.loads(c.course.verdicts_file(A, student).read_text("utf-8"))
 
 
+@pytest.mark.slow
 def test_the_class_is_graded_without_a_traceback(tampered):
     c, cases, honest, result, report = tampered
     assert result.exit_code == 0, result.output
@@ -166,6 +168,7 @@ def test_the_class_is_graded_without_a_traceback(tampered):
         assert grades[student] == deserved, student
 
 
+@pytest.mark.slow
 def test_each_tampered_submission_has_a_score_and_a_french_reason(tampered):
     c, cases, honest, result, report = tampered
     slots = len(c.course.manifest(A)["slots"])
@@ -187,6 +190,7 @@ def test_each_tampered_submission_has_a_score_and_a_french_reason(tampered):
         assert name not in EDITS or repaired or any("à corriger à la main" in p for p in r["problems"]), name
 
 
+@pytest.mark.slow
 def test_a_forged_report_earns_nothing_and_is_flagged(tampered):
     c, cases, honest, result, report = tampered
     for name in FORGED:
@@ -200,6 +204,7 @@ def test_a_forged_report_earns_nothing_and_is_flagged(tampered):
         assert verdict["status"] != "correct", name
 
 
+@pytest.mark.slow
 def test_metadata_edits_cost_at_most_the_edited_question(tampered):
     """Graded on what remains when the sanitize steps can repair the notebook, reported otherwise."""
     c, cases, honest, result, report = tampered
@@ -208,6 +213,7 @@ def test_metadata_edits_cost_at_most_the_edited_question(tampered):
         assert sum(v["points"] for v in r["verdicts"]) == c.max_points(), name
 
 
+@pytest.mark.slow
 def test_every_student_appears_in_the_teacher_report(tampered):
     c, cases, honest, result, report = tampered
     page = (c.root / "exports" / f"{A}_bilan.html").read_text("utf-8")
@@ -219,6 +225,7 @@ def test_every_student_appears_in_the_teacher_report(tampered):
     assert "26 élève(s)" in page
 
 
+@pytest.mark.slow
 def test_a_timestamp_folder_is_reported_and_a_garbage_one_costs_only_the_date(tampered):
     c, cases, honest, result, report = tampered
     assert "horodatage" in result.output
@@ -227,6 +234,7 @@ def test_a_timestamp_folder_is_reported_and_a_garbage_one_costs_only_the_date(ta
     assert any("horodatage" in p for p in garbage["problems"])
 
 
+@pytest.mark.slow
 def test_a_typo_in_an_answer_is_explained_in_french(tampered):
     c, cases, honest, result, report = tampered
     r = record(c, honest["faute-de-frappe"])
@@ -234,6 +242,7 @@ def test_a_typo_in_an_answer_is_explained_in_french(tampered):
     assert "cellule de réponse a produit une erreur (NameError" in missing["message"]
 
 
+@pytest.mark.slow
 def test_repair_lets_nbgrader_sanitize_every_edited_notebook(tampered):
     """RepairSubmission first, then nbgrader's own sanitize steps, on each edited notebook."""
     from nbgrader import preprocessors as nbp
@@ -264,3 +273,36 @@ def test_repair_lets_nbgrader_sanitize_every_edited_notebook(tampered):
             original = original or None
             if original is not None and original.metadata.nbgrader["locked"]:
                 assert (cell.cell_type, cell.source) == (original.cell_type, original.source), name
+
+
+def test_a_submission_folder_that_is_not_files_is_screened_in_french(tmp_path):
+    folder = tmp_path / "devoir"
+    (folder / "devoir.ipynb").mkdir(parents=True)
+    assert "est un dossier" in check_notebook(folder / "devoir.ipynb")
+    os.mkfifo(tmp_path / "tube.ipynb")  # reading a pipe would block the whole class
+    assert "fichier spécial" in check_notebook(tmp_path / "tube.ipynb")
+    (tmp_path / "abime.ipynb").write_text('{"cells": [', encoding="utf-8")
+    assert "JSON valide" in check_notebook(tmp_path / "abime.ipynb")
+    assert "absent" in check_notebook(tmp_path / "absent.ipynb")
+    (folder / "timestamp.txt").mkdir()
+    assert "horodatage" in check_timestamp(folder)
+    assert check_timestamp(tmp_path) is None  # no timestamp at all is fine
+
+
+@pytest.mark.parametrize(
+    ("text", "dated"),
+    [
+        (b"2026-11-23 10:00:00.000000 UTC", True),
+        (b"\xff\xfe garbage", False),
+        (b"9999-01-01 00:00:00", False),
+    ],
+)
+def test_timestamp_garbage_is_a_french_problem_not_a_crash(tmp_path, text, dated):
+    course = Course(tmp_path)
+    folder = course.submitted("eleve001", "devoir")
+    folder.mkdir(parents=True)
+    (folder / "timestamp.txt").write_bytes(text)
+    when, problem = _timestamp(course, "devoir", "eleve001")
+    assert (when is not None, problem is None) == (dated, dated)
+    if not dated:
+        assert problem.startswith("horodatage du rendu illisible")

@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import stat
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -21,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbformat.reader import NotJSONError
 from nbgrader.api import Gradebook
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 
+from . import formatting
 from .course import Course, write_atomic
 from .errors import MercatiqueError
 from .exports import GRADE_COLUMNS, export_grades  # noqa: F401 (GRADE_COLUMNS: former home)
@@ -46,20 +50,60 @@ class GradingReport:
     export_warnings: list[str] = field(default_factory=list)
 
 
+NOTEBOOK_LIMIT = 100 * 1024 * 1024
+"""A notebook bigger than this is not read (a student's notebook with images weighs a few MB)."""
+TIMESTAMP_LIMIT = 4096
+
+
+def _regular_file_problem(path: Path, limit: int) -> str | None:
+    """Why this path is not a small regular file (directory, pipe, device, too big), or None."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return f"{path.name} illisible ({type(exc).__name__})"
+    if not stat.S_ISREG(info.st_mode):
+        kind = "un dossier" if stat.S_ISDIR(info.st_mode) else "un fichier spécial"
+        return f"{path.name} est {kind}, pas un fichier"
+    if info.st_size > limit:
+        return f"{path.name} est trop volumineux ({formatting.number(round(info.st_size / 2**20, 1))} Mo)"
+    return None
+
+
 def check_notebook(path: Path) -> str | None:
     """Why this file cannot be graded (in French), or None if it can."""
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return f"notebook {path.name} absent du dossier rendu"
+    problem = _regular_file_problem(path, NOTEBOOK_LIMIT)
+    if problem:
+        return problem
     try:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
     except json.JSONDecodeError as exc:
         return f"{path.name} n'est pas un JSON valide (ligne {exc.lineno}) : fichier abîmé"
+    except NotJSONError:
+        return f"{path.name} n'est pas un JSON valide : fichier abîmé ou tronqué"
     except UnicodeDecodeError:
         return f"{path.name} n'est pas un fichier texte UTF-8"
     except Exception as exc:  # nbformat raises several kinds for a malformed notebook
         return f"{path.name} n'est pas un notebook valide ({type(exc).__name__})"
+    if not isinstance(nb.get("cells"), list):
+        return f"{path.name} n'est pas un notebook valide (pas de liste de cellules)"
     return None
+
+
+def check_timestamp(folder: Path) -> str | None:
+    """Why the submission's timestamp.txt cannot even be read (a folder, a pipe...), or None.
+
+    An unreadable timestamp would stop the fingerprint of the submission, so the
+    submission is reported instead of graded; a readable file with garbage is graded
+    without a date (see `_timestamp`).
+    """
+    path = folder / "timestamp.txt"
+    if not path.exists() and not path.is_symlink():
+        return None
+    problem = _regular_file_problem(path, TIMESTAMP_LIMIT)
+    return f"horodatage du rendu illisible : {problem} ; redéposez la copie" if problem else None
 
 
 def screen_submissions(course: Course, assignment: str, roster: set[str], report: GradingReport) -> list[str]:
@@ -70,7 +114,7 @@ def screen_submissions(course: Course, assignment: str, roster: set[str], report
         if student not in roster:
             report.unknown.append(student)
             continue
-        problem = check_notebook(folder / f"{assignment}.ipynb")
+        problem = check_notebook(folder / f"{assignment}.ipynb") or check_timestamp(folder)
         if problem:
             report.unreadable[student] = problem
         else:
@@ -94,27 +138,73 @@ class Journal:
         write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
 
 
+def _failed(course: Course, assignment: str, student: str, exc: BaseException) -> str:
+    """The French reason a submission could not be graded, kept in its verdicts file too."""
+    from .nbgrader_ext import record_failure
+
+    remote = str(exc.__cause__ or "")  # a worker's traceback, as text (concurrent.futures)
+    if "nbgrader/preprocessors/" in remote:
+        reason = (
+            "copie non corrigée : ses cellules notées ont été modifiées ou effacées et nbgrader "
+            "n'a pas pu les remettre en place ; à corriger à la main"
+        )
+    else:
+        reason = f"correction impossible ({type(exc).__name__} : {str(exc)[:200]})"
+    try:
+        record_failure(str(course.root), assignment, student, reason)
+    except Exception as again:  # the reason is still printed and reported
+        reason += f" ; fiche de correction non écrite ({type(again).__name__})"
+    return reason
+
+
 def _timestamp(course: Course, assignment: str, student: str):
+    """The submission's date from timestamp.txt, or None with a French problem when unreadable."""
     path = course.submitted(student, assignment) / "timestamp.txt"
-    if path.exists():
-        try:
-            return parse_utc(path.read_text().strip())
-        except Exception:
-            return None
-    return None
+    if not path.exists():
+        return None, None
+    problem = "horodatage du rendu illisible (timestamp.txt) : date de rendu non enregistrée"
+    if _regular_file_problem(path, TIMESTAMP_LIMIT):
+        return None, problem
+    try:
+        when = parse_utc(path.read_text("utf-8", errors="replace").strip())
+    except Exception:  # dateutil raises several kinds on garbage
+        return None, problem
+    if not isinstance(when, datetime.datetime) or not 1970 <= when.year <= 2200:
+        return None, problem
+    return when, None
 
 
 def store(gb: Gradebook, course: Course, assignment: str, outcome: Outcome) -> None:
-    """One submission's scores in the gradebook, in one transaction."""
+    """One submission's scores in the gradebook, in one transaction.
+
+    Only the assignment's graded cells are stored, each score a number between 0 and
+    its points (0 otherwise); a score out of range or an unreadable timestamp adds a
+    French problem to the outcome and to the student's verdicts file.
+    """
     student = outcome.student
-    timestamp = _timestamp(course, assignment, student)
+    timestamp, problem = _timestamp(course, assignment, student)
+    problems = [problem] if problem else []
+    points = {slot["report_id"]: float(slot["points"]) for slot in course.manifest(assignment)["slots"]}
+    scores = {}
+    for grade_id, maximum in points.items():
+        score = outcome.scores.get(grade_id, 0.0)
+        if score is None:  # nbgrader's "needs manual grading": a teacher decides
+            scores[grade_id] = None
+            continue
+        try:
+            valid = 0.0 <= float(score) <= maximum
+        except (TypeError, ValueError, OverflowError):
+            valid = False
+        if not valid:
+            problems.append(f"note reçue pour « {grade_id} » hors limites ({str(score)[:20]}) : 0 retenu")
+        scores[grade_id] = float(score) if valid else 0.0
     extra = {"timestamp": timestamp} if timestamp is not None else {}
     with warnings.catch_warnings():
         # nbgrader's own session handling triggers this SQLAlchemy notice on every new submission
         warnings.simplefilter("ignore", SAWarning)
         gb.update_or_create_submission(assignment, student, **extra)
     try:
-        for grade_id, score in outcome.scores.items():
+        for grade_id, score in scores.items():
             grade = gb.find_grade(grade_id, assignment, assignment, student)
             grade.auto_score = score
             grade.needs_manual_grade = grade.manual_score is not None or score is None
@@ -122,6 +212,20 @@ def store(gb: Gradebook, course: Course, assignment: str, outcome: Outcome) -> N
     except Exception:
         gb.db.rollback()
         raise
+    if problems:
+        outcome.problems += [p for p in problems if p not in outcome.problems]
+        _add_problems(course, assignment, student, problems)
+
+
+def _add_problems(course: Course, assignment: str, student: str, problems: list[str]) -> None:
+    """Append problem lines to the verdicts file the worker wrote (kept if unreadable)."""
+    path = course.verdicts_file(assignment, student)
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    record["problems"] = list(dict.fromkeys([*record.get("problems", []), *problems]))
+    write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1))
 
 
 def default_workers() -> int:
@@ -180,7 +284,7 @@ def grade(
                     try:
                         outcome = future.result()
                     except Exception as exc:  # a worker that died must not stop the class
-                        report.unreadable[student] = f"correction impossible ({type(exc).__name__}: {exc})"
+                        report.unreadable[student] = _failed(course, assignment, student, exc)
                     else:
                         store(gb, course, assignment, outcome)
                         journal.record(student, outcome.fingerprint)

@@ -23,12 +23,29 @@ ANSWER_MIME = "application/vnd.mercatique.answer+json"
 HELPER_ID = "mercatique-rapport"
 PLACEHOLDER = "*(Cette cellule est remplie dans le notebook de chaque élève.)*"
 
-# Runs in the student's kernel; it decides nothing, it only describes the value.
-HELPER_SOURCE = f'''# Outil de correction : ne modifiez pas cette cellule.
-# Il transmet vos réponses au correcteur, qui les note en dehors du notebook.
-def _rapport(nom):
+# Runs in the student's kernel; it decides nothing, it only describes the value (DESIGN.md §3).
+# The display bundle carries the report for the grader (ANSWER_MIME) and, for the student,
+# a text/plain line saying what was recorded. Under `nbgrader validate` (the Validate
+# button) an unanswered question also writes one French line to stderr: nbgrader counts
+# a graded cell with stderr output as failed and lists it, while Run All goes on.
+HELPER_SOURCE = f'''# Outil de correction (cellule masquée, ne la modifiez pas) : elle transmet vos réponses
+# au correcteur, qui les note en dehors du notebook. Elle ne dit pas si une réponse est juste.
+A, B, C, D, E, F = "A", "B", "C", "D", "E", "F"  # une lettre de choix s'écrit aussi sans guillemets
+
+
+def _nombre_fr(x):
+    texte = f"{{x:,.6f}}".rstrip("0").rstrip(".")
+    return texte.replace(",", "\u202f").replace(".", ",").replace("-", "−")
+
+
+def _rapport(nom, unite=""):
     import math
+    import os
+    import sys
+
     from IPython.display import display
+
+    defini = nom in globals()
     valeur = globals().get(nom, Ellipsis)
     nombre = None
     if not isinstance(valeur, (str, bool)) and valeur is not Ellipsis and valeur is not None:
@@ -39,9 +56,47 @@ def _rapport(nom):
         if nombre is not None and not math.isfinite(nombre):
             nombre = None
     texte = valeur if isinstance(valeur, str) else repr(valeur)
-    display({{"{ANSWER_MIME}": {{"variable": nom, "defini": valeur is not Ellipsis,
-              "nombre": nombre, "texte": texte[:200]}}}}, raw=True)
+    if not defini:
+        message = (f"Aucune réponse enregistrée : {{nom}} n'est pas défini. Exécutez sa cellule "
+                   "de réponse (menu Exécution › Exécuter toutes les cellules).")
+    elif valeur is Ellipsis or valeur is None:
+        message = "Aucune réponse enregistrée : remplacez ... par votre " + (
+            "lettre" if unite == "lettre" else "calcul")
+    elif nombre is not None:
+        suffixe = f"\u00a0{{unite}}" if unite in ("%", "€", "points") else ""
+        message = f"Réponse enregistrée : {{_nombre_fr(nombre)}}{{suffixe}}"
+    else:
+        message = f"Réponse enregistrée : {{texte[:80]}}"
+    display({{"{ANSWER_MIME}": {{"variable": nom, "defini": defini,
+              "nombre": nombre, "texte": texte[:200]}}, "text/plain": message}}, raw=True)
+    if os.environ.get("NBGRADER_VALIDATING") and message.startswith("Aucune"):
+        import textwrap
+
+        print(f"Question sans réponse ({{nom}}).", *textwrap.wrap(message, 70), sep="\\n", file=sys.stderr)
+
+
+def _indice(shell, etype, valeur, tb, tb_offset=None):
+    # IPython calls this for a NameError and shows nothing itself: the usual traceback
+    # is shown with a French hint added at its end
+    pile = shell.InteractiveTB.structured_traceback(etype, valeur, tb, tb_offset=tb_offset)
+    nom = getattr(valeur, "name", None) or "?"
+    pile = pile + [
+        f"Indice : le nom « {{nom}} » est inconnu. Vérifiez son orthographe, exécutez d'abord "
+        "les cellules du dessus (menu Exécution › Exécuter toutes les cellules), et mettez "
+        'un texte entre guillemets ("...").'
+    ]
+    shell._showtraceback(etype, valeur, pile)
+    return pile
+
+
+try:
+    get_ipython().set_custom_exc((NameError,), _indice)
+except Exception:
+    pass
 '''
+
+HELPER_METADATA = {"jupyter": {"source_hidden": True}, "collapsed": True}
+"""JupyterLab folds the helper's source (`jupyter.source_hidden`); nbgrader ignores both keys."""
 
 
 @dataclass(frozen=True)
@@ -95,12 +150,21 @@ def _role(role: str, **extra) -> dict:
 
 def answer_stub(q: Question, variable: str) -> str:
     if q.kind == "choice":
-        return f'{variable} = ...  # remplacez ... par la lettre choisie entre guillemets, par ex. "A"'
+        return f'{variable} = ...  # remplacez ... par la lettre choisie, par ex. "A"'
     return f"{variable} = ...  # remplacez ... par votre calcul"
 
 
-def report_source(variable: str) -> str:
-    return f'# Vérification : ne modifiez pas cette cellule.\n_rapport("{variable}")'
+def report_source(variable: str, where: str = "", q: Question | None = None) -> str:
+    """The locked report cell; its comment names the question, which Validate shows."""
+    unit = "lettre" if q is not None and q.kind == "choice" else (q.unit if q is not None else "")
+    argument = f', "{unit}"' if unit else ""
+    label = f" de {where}" if where else ""
+    return f'# Vérification{label} : ne modifiez pas cette cellule.\n_rapport("{variable}"{argument})'
+
+
+ANSWER_TAGS = ["raises-exception"]
+"""JupyterLab's Run All (and nbclient) go on past an answer cell that fails: the report
+cell below then says what is missing, instead of the whole notebook stopping."""
 
 
 def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot]) -> nbformat.NotebookNode:
@@ -113,20 +177,30 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
             f"et {render.points_label(total)}. Vos données sont personnelles : "
             "vos camarades n'ont pas les mêmes nombres.\n\n"
             "**Comment répondre.** Dans chaque cellule de réponse, remplacez `...` par votre "
-            "calcul ou votre réponse, puis exécutez toutes les cellules (menu *Exécuter* → "
-            "*Tout exécuter*). Les nombres s'écrivent avec un point (`12.5`) ou entre "
-            'guillemets à la française (`"12,5 %"`). Ne modifiez pas les cellules de vérification.'
+            "calcul ou votre réponse, puis exécutez toutes les cellules (menu "
+            "**Exécution › Exécuter toutes les cellules**, ou **Noyau › Redémarrer le noyau et "
+            "exécuter toutes les cellules…** pour repartir de zéro). Sous chaque réponse, la "
+            "cellule de vérification affiche ce qui sera transmis au correcteur (« Réponse "
+            "enregistrée : … ») ; elle ne dit pas si c'est juste. Les nombres s'écrivent avec un "
+            'point (`12.5`) ou entre guillemets à la française (`"12,5 %"`) ; une lettre de choix '
+            "s'écrit `\"C\"` ou simplement `C`. Ne modifiez pas les cellules de vérification.\n\n"
+            "Avant de rendre, le bouton **Validate** de la barre d'outils liste les questions "
+            "encore sans réponse. L'interface de JupyterLab est en français avec le module de "
+            "langue installé (menu **Settings › Language › Français**)."
         ),
         new_markdown_cell(PLACEHOLDER, metadata=_role("header")),
         new_code_cell(
             HELPER_SOURCE,
-            metadata={"nbgrader": _nbgrader(HELPER_ID, solution=False, grade=False, locked=True)},
+            metadata={
+                "nbgrader": _nbgrader(HELPER_ID, solution=False, grade=False, locked=True),
+                **HELPER_METADATA,
+            },
         ),
     ]
     by_exercise: dict[str, list[Slot]] = {}
     for slot in slots:
         by_exercise.setdefault(slot.exercise, []).append(slot)
-    for ex in exercises:
+    for ex_number, ex in enumerate(exercises, start=1):
         cells.append(new_markdown_cell(PLACEHOLDER, metadata=_role("statement", exercise=ex.id)))
         if ex.given:
             cells.append(new_code_cell(PLACEHOLDER_CODE, metadata=_role("given", exercise=ex.id)))
@@ -139,13 +213,18 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
                     answer_stub(q, slot.variable),
                     metadata={
                         "nbgrader": _nbgrader(slot.cell_id, solution=True, grade=False, locked=False),
+                        "tags": list(ANSWER_TAGS),
                         **_role("answer", **ids),
                     },
                 )
             )
             cells.append(
                 new_code_cell(
-                    report_source(slot.variable),
+                    report_source(
+                        slot.variable,
+                        f"l'exercice {ex_number}, question {ex.questions.index(q) + 1}",
+                        q,
+                    ),
                     metadata={
                         "nbgrader": _nbgrader(
                             slot.report_id, solution=False, grade=True, locked=True, points=slot.points

@@ -57,7 +57,8 @@ def prompt(variant: Variant, q: Question, number: int, variable: str | None = No
     lines = [f"**Question {number}** ({points_label(q.points)}) : {text}", ""]
     if q.kind == "choice":
         lines += [f"- **{o.letter}.** {o.text}" for o in variant.options[q.id]]
-        lines += ["", f"Écrivez la lettre choisie entre guillemets dans `{variable}`."]
+        example = f'`{variable} = "B"` ou `{variable} = B`'
+        lines += ["", f"Écrivez la lettre choisie dans `{variable}`, par exemple {example}."]
     else:
         hint = UNIT_HINTS[q.unit]
         detail = f" ({hint})" if hint else ""
@@ -80,7 +81,9 @@ def given_code(variant: Variant, preview_rows: int | None = None) -> str:
     """The student's own numbers, as Python variables, ready to compute with.
 
     A data set becomes a pandas DataFrame read from CSV text inside the cell, so the
-    notebook needs no side file; `preview_rows` shortens it for a terminal.
+    notebook needs no side file: in the notebook the CSV is one string literal on one
+    line (the editor shows one line, `.head()` shows the table); `preview_rows` writes
+    the first rows out instead, for a terminal.
     """
     ex = variant.exercise
     lines = ["# Vos données (elles sont propres à votre énoncé)"]
@@ -90,14 +93,19 @@ def given_code(variant: Variant, preview_rows: int | None = None) -> str:
     for name in ex.given:
         value = variant.params[name]
         if isinstance(value, pd.DataFrame):
-            shown = value if preview_rows is None else value.head(preview_rows)
-            csv_text = shown.to_csv(index=False, lineterminator="\n")
-            more = "" if preview_rows is None else f"# … ({len(value)} lignes en tout)\n"
+            if preview_rows is None:
+                csv_text = value.to_csv(index=False, lineterminator="\n")
+                lines.append(f"{name} = pd.read_csv(io.StringIO({csv_text!r}))")
+                continue
+            csv_text = value.head(preview_rows).to_csv(index=False, lineterminator="\n")
+            more = f"# … ({len(value)} lignes en tout)\n"
             lines.append(f'{name} = pd.read_csv(io.StringIO("""\\\n{csv_text}"""))\n{more}')
             continue
         unit = ex.parameters[name].get("unit")
         comment = f"  # {unit}" if unit else ""
         lines.append(f"{name} = {python_literal(value)}{comment}")
+    if tables and preview_rows is None:
+        lines += ["", f"{tables[0]}.head()  # les premières lignes du tableau"]
     return "\n".join(lines).rstrip()
 
 

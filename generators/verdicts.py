@@ -5,6 +5,7 @@ The kernel's report is untrusted data: only its value is read, never its verdict
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -36,21 +37,68 @@ class Verdict:
 _WRAPPED = re.compile(r"^[A-Za-z_][\w.]*\((.*)\)$")  # np.float64(12.5), Decimal('12.5')
 
 
+MAX_TEXT = 200
+"""The kernel's helper cuts `texte` there; a longer forged text is cut the same way."""
+LIMIT = 1e15
+"""No course answer comes near this; a bigger value is read as unreadable, not formatted."""
+
+
+def _text(report: dict[str, Any]) -> str:
+    """The report's `texte` as a short string, whatever type a forged report put there."""
+    text = report.get("texte", "")
+    return (text if isinstance(text, str) else "")[:MAX_TEXT]
+
+
+def _finite(value: Any) -> float | None:
+    """A plain number within reach, else None (bool, NaN, inf, 10**400, nested objects...)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return number if math.isfinite(number) and abs(number) <= LIMIT else None
+
+
 def read_number(report: dict[str, Any]) -> float | None:
     """The number a report carries: its float, else its text read as French writes it."""
-    number = report.get("nombre")
-    if isinstance(number, (int, float)) and not isinstance(number, bool):
-        return float(number)
-    text = str(report.get("texte", ""))
+    number = _finite(report.get("nombre"))
+    if number is not None:
+        return number
+    text = _text(report)
     match = _WRAPPED.match(text.strip())
     if match:
         text = match.group(1)
-    return formatting.parse_number(text)
+    try:
+        return _finite(formatting.parse_number(text))
+    except (ArithmeticError, ValueError):  # Babel/Decimal on a pathological string
+        return None
 
 
 def read_letter(report: dict[str, Any], letters: list[str]) -> str | None:
-    text = str(report.get("texte", "")).strip().strip("\"'").strip().rstrip(".)").strip().upper()
+    text = _text(report).strip().strip("\"'").strip().rstrip(".)").strip().upper()
     return text if text in letters else None
+
+
+def malformed(report: Any, variable: str) -> str | None:
+    """Why a report cannot be read (French), or None when its shape is the helper's.
+
+    The helper sends a dict with `variable` (str), `defini` (bool), `nombre` (number or
+    None), `texte` (str); anything else was forged or damaged.
+    """
+    if not isinstance(report, dict):
+        return "le rapport transmis n'a pas la forme attendue (cellule de vérification modifiée ?)"
+    if report.get("variable") != variable:
+        return (
+            f"le rapport transmis ne concerne pas la variable `{variable}` "
+            "(cellule de vérification ou outil de correction modifié ?)"
+        )
+    if not isinstance(report.get("defini"), bool) or not isinstance(report.get("texte", ""), str):
+        return "le rapport transmis n'a pas la forme attendue (cellule de vérification modifiée ?)"
+    number = report.get("nombre")
+    if number is not None and (isinstance(number, bool) or not isinstance(number, (int, float))):
+        return "le rapport transmis n'a pas la forme attendue (cellule de vérification modifiée ?)"
+    return None
 
 
 def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdict:
@@ -68,15 +116,18 @@ def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdi
             "Aucune réponse n'a été transmise : la cellule de vérification "
             "n'a pas pu s'exécuter, ou a été modifiée.",
         )
+    if not isinstance(report, dict):
+        return verdict(INVALID, 0.0, "", "Réponse illisible : le rapport transmis n'a pas la forme attendue.")
     if not report.get("defini", False):
+        name = report.get("variable") if isinstance(report.get("variable"), str) else q.variable
         return verdict(
             MISSING,
             0.0,
             "",
-            f"La variable `{report.get('variable')}` n'est pas définie : "
-            "avez-vous effacé ou renommé la cellule de réponse ?",
+            f"La variable `{name[:40]}` n'est pas définie : sa cellule de réponse a produit une erreur, "
+            "n'a pas été exécutée, ou a été effacée ou renommée.",
         )
-    shown = str(report.get("texte", ""))[:80]
+    shown = _text(report)[:80]
     if shown in ("Ellipsis", "None"):
         return verdict(MISSING, 0.0, "", "Pas de réponse : vous avez laissé `...` dans la cellule.")
 
@@ -110,6 +161,17 @@ def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdi
             return verdict(MISTAKE, 0.0, answer_text, f"Erreur fréquente. {diagnosis.explanation}")
     return verdict(
         WRONG, 0.0, answer_text, "Ce n'est pas la bonne valeur : comparez votre calcul au corrigé."
+    )
+
+
+REJECTED = "Réponse non notée : "
+
+
+def rejected(variant: Variant, q: Question, reason: str) -> Verdict:
+    """0 point with the French reason why the question could not be judged."""
+    return Verdict(
+        variant.exercise.id, q.id, INVALID, 0.0, q.points, "", render.expected_text(variant, q),
+        f"{REJECTED}{reason}.",
     )
 
 

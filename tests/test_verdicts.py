@@ -4,7 +4,7 @@ import pytest
 
 from generators.catalogue import find_exercise
 from generators.variants import student_variant
-from generators.verdicts import CORRECT, INVALID, MISSING, MISTAKE, WRONG, judge
+from generators.verdicts import CORRECT, INVALID, MISSING, MISTAKE, WRONG, judge, malformed, rejected
 
 EX = find_exercise("fnac-campagne-emailing")
 V = student_variant(EX, "secret", "devoir-1", "eleve001")
@@ -78,3 +78,48 @@ def test_wrong_choice_shows_why():
 def test_the_classmates_answer_is_wrong_for_me():
     other = student_variant(EX, "secret", "devoir-1", "eleve002")
     assert judge(V, CPL, report(other.answers["cpl"])).points == 0
+
+
+@pytest.mark.parametrize(
+    "number", [1e308, 10**400, float("nan"), float("inf"), -float("inf"), True, [1, 2], {"a": 1}]
+)
+def test_absurd_numbers_are_unreadable_not_a_crash(number):
+    verdict = judge(V, CPL, {"variable": "cout_par_lead", "defini": True, "nombre": number, "texte": "x"})
+    assert (verdict.status, verdict.points) == (INVALID, 0)
+    assert verdict.message.startswith("Réponse illisible")
+
+
+@pytest.mark.parametrize("text", [{"a": [1]}, ["C"], 12, None, "9" * 5000, "1e400", "nan"])
+def test_forged_texts_are_unreadable_not_a_crash(text):
+    for q in (CPL, CHOICE):
+        verdict = judge(V, q, {"variable": q.variable, "defini": True, "nombre": None, "texte": text})
+        assert verdict.points == 0 and verdict.status in (INVALID, MISSING)
+
+
+@pytest.mark.parametrize(
+    ("report", "fault"),
+    [
+        ("bonjour", "forme attendue"),
+        (["cout_par_lead"], "forme attendue"),
+        ({"variable": "autre", "defini": True, "nombre": 1, "texte": "1"}, "ne concerne pas"),
+        ({"variable": {"x": 1}, "defini": True, "nombre": 1, "texte": "1"}, "ne concerne pas"),
+        ({"variable": "cout_par_lead", "defini": "oui", "nombre": 1, "texte": "1"}, "forme attendue"),
+        ({"variable": "cout_par_lead", "defini": True, "nombre": [1], "texte": "1"}, "forme attendue"),
+        ({"variable": "cout_par_lead", "defini": True, "nombre": 1, "texte": {"a": 1}}, "forme attendue"),
+    ],
+)
+def test_malformed_reports_are_named_in_french(report, fault):
+    reason = malformed(report, "cout_par_lead")
+    assert reason and fault in reason
+    verdict = rejected(V, CPL, reason)
+    assert verdict.points == 0 and verdict.message.startswith("Réponse non notée :")
+
+
+def test_a_well_formed_report_is_not_malformed():
+    assert malformed(report(12.5), "cout_par_lead") is None
+    assert malformed(report(None, "12,5 %"), "cout_par_lead") is None
+
+
+def test_an_answer_left_as_ellipsis_is_no_answer_not_a_deleted_cell():
+    verdict = judge(V, CPL, report(None, "Ellipsis"))
+    assert verdict.status == MISSING and "laissé `...`" in verdict.message

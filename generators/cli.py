@@ -205,6 +205,14 @@ def _print_report(report) -> None:
     help="Temps maximal d'une cellule, en secondes.",
 )
 @click.option(
+    "--temps-total",
+    "notebook_timeout",
+    type=click.IntRange(1, 86400),
+    default=300,
+    show_default=True,
+    help="Temps maximal de toutes les cellules d'un notebook ensemble, en secondes.",
+)
+@click.option(
     "--memory",
     type=click.IntRange(128, 65536),
     default=2048,
@@ -217,7 +225,7 @@ def _print_report(report) -> None:
     help="Exécute les notebooks SANS isolation (déconseillé : seulement pour des copies de confiance).",
 )
 def grade_command(course_dir: Path, assignment: str, force: bool, workers: int | None, timeout: int,
-                  memory: int, no_sandbox: bool) -> None:  # fmt: skip
+                  notebook_timeout: int, memory: int, no_sandbox: bool) -> None:  # fmt: skip
     """Corrige les copies de submitted/ et écrit exports/ASSIGNMENT_grades.csv."""
     from .course import open_course
     from .grade import grade
@@ -226,11 +234,11 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
     course = open_course(course_dir)
     if no_sandbox:
         click.secho("Attention : correction sans isolation (--no-sandbox).", fg="yellow", err=True)
+    limits = Limits(memory_mb=memory, cell_timeout=timeout, notebook_timeout=notebook_timeout)
     bar = _LazyBar("Correction")
     try:
         report = grade(course, assignment, force=force, workers=workers, sandbox=not no_sandbox,
-                       limits=Limits(memory_mb=memory, cell_timeout=timeout),
-                       progress=bar.advance, on_total=bar.start)  # fmt: skip
+                       limits=limits, progress=bar.advance, on_total=bar.start)  # fmt: skip
     finally:
         bar.close()
     _print_report(report)

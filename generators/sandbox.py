@@ -1,7 +1,7 @@
 """The student's kernel in a bubblewrap sandbox (DESIGN.md §3, README « Ce que l'isolation garantit »).
 
 Inside: the Python installation and the virtualenv read-only, a private scratch folder
-(its working directory and HOME), a size-capped in-memory /tmp, no network, its own
+(its working directory and HOME), a size-capped in-memory /tmp and /dev/shm, no network, its own
 process, mount, IPC and user namespaces, an empty fixed environment. The kernel holds no
 capability and cannot get one: it runs in a user namespace where bwrap dropped them all,
 with `no_new_privs`, and cannot create nested user namespaces. When the grader is root,
@@ -312,6 +312,8 @@ def wrap_command(
         "--proc", "/proc",
         "--dev", "/dev",
         "--size", str(limits.tmp_mb * 1024 * 1024),
+        "--tmpfs", "/dev/shm",
+        "--size", str(limits.tmp_mb * 1024 * 1024),
         "--tmpfs", "/tmp",
     ]  # fmt: skip
     staging = []
@@ -322,7 +324,8 @@ def wrap_command(
             staging.append(f"mkdir -p {shlex.quote(source)} && mount --rbind {shlex.quote(str(path))} "
                            f"{shlex.quote(source)}")  # fmt: skip
         bwrap += ["--ro-bind" if read_only else "--bind", source, str(path)]
-    bwrap += ["--chdir", str(scratch)]
+    # the sandbox's own root and /dev are tmpfs the kernel could otherwise fill without bound
+    bwrap += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", str(scratch)]
     for name, value in kernel_environment(scratch).items():
         bwrap += ["--setenv", name, value]
     prlimit = [

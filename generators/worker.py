@@ -86,6 +86,8 @@ def _problems_in_outputs(nb, limits: Limits, truncated: set[int] = frozenset()) 
                 found.append(f"mémoire dépassée dans la cellule {number} (limite {limit} Mo)")
             elif name == "BlockingIOError" or "Resource temporarily unavailable" in value:
                 found.append(f"trop de processus lancés dans la cellule {number} (limite atteinte)")
+            elif "No space left on device" in value:
+                found.append(f"espace de stockage épuisé dans la cellule {number} (place limitée)")
             elif name == "OSError" and "Read-only file system" in value:
                 found.append(f"écriture interdite dans la cellule {number} : le système est en lecture seule")
             elif name in HINTS:

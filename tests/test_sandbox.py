@@ -163,7 +163,8 @@ def test_a_venv_under_tmp_stays_visible_inside_the_sandbox(tmp_path, monkeypatch
     )
     stage = sandbox.make_stage() if sandbox.drops_to_nobody() else None
     try:
-        command = sandbox.wrap_command(["/bin/cat", str(venv / "marker.txt")], scratch, sandbox.Limits(), stage=stage)
+        cat = ["/bin/cat", str(venv / "marker.txt")]
+        command = sandbox.wrap_command(cat, scratch, sandbox.Limits(), stage=stage)
         result = subprocess.run(command, capture_output=True, text=True)
     finally:
         if stage is not None:

@@ -66,6 +66,7 @@ r["remount_usr"] = sh("mount -o remount,rw /usr")
 r["unshare_user"] = sh("unshare -U true")
 r["unshare_user_root"] = sh("unshare -Ur true")
 r["unshare_mount"] = sh("unshare -m true")
+r["pth_written"] = can_write({site!r}) | (sh("echo 'import os' > {planted}") == 0)
 libc = ctypes.CDLL(None, use_errno=True)
 r["setns"] = {{}}
 for ns in sorted(os.listdir("/proc/1/ns")):
@@ -78,7 +79,6 @@ try:
     r["chroot"] = 0
 except OSError as error:
     r["chroot"] = error.errno
-r["pth_written"] = can_write({site!r}) or sh("echo 'import os' > {planted}") == 0
 """,
     "ecriture": """
 targets = [{site!r}, {base!r}, "/usr", "/usr/lib", "/bin", "/lib", "/", "/dev"]
@@ -202,6 +202,7 @@ def escapes(tmp_path_factory):
     return c, plan, report, grades_before, course_before, venv_before, after
 
 
+@pytest.mark.slow
 def test_the_kernel_cannot_mount_unshare_setns_or_chroot(escapes):
     c, plan, *_ = escapes
     r = results(c.course, plan["montage"])
@@ -214,6 +215,7 @@ def test_the_kernel_cannot_mount_unshare_setns_or_chroot(escapes):
     assert not PLANTED.exists()
 
 
+@pytest.mark.slow
 def test_nothing_mounted_is_writable_but_the_scratch_space(escapes):
     c, plan, *_ = escapes
     r = results(c.course, plan["ecriture"])
@@ -221,6 +223,7 @@ def test_nothing_mounted_is_writable_but_the_scratch_space(escapes):
     assert r["own_scratch"] is True
 
 
+@pytest.mark.slow
 def test_the_grader_is_out_of_reach(escapes):
     c, plan, *_ = escapes
     r = results(c.course, plan["ptrace"])
@@ -233,6 +236,7 @@ def test_the_grader_is_out_of_reach(escapes):
     assert r["visible"][str(r["ppid"])].startswith("bwrap"), r["visible"]
 
 
+@pytest.mark.slow
 def test_secrets_environment_and_capabilities(escapes):
     c, plan, *_ = escapes
     r = results(c.course, plan["lecture"])
@@ -248,6 +252,7 @@ def test_secrets_environment_and_capabilities(escapes):
     assert status["NoNewPrivs"] == "1"
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_any_autograded_notebook(escapes):
     c, plan, *_ = escapes
     for path in (c.course.root / "autograded").rglob("*.ipynb"):
@@ -256,6 +261,7 @@ def test_no_secret_reaches_any_autograded_notebook(escapes):
             assert value not in text, path
 
 
+@pytest.mark.slow
 def test_nothing_outside_the_scratch_changed(escapes):
     c, plan, report, grades_before, course_before, venv_before, after = escapes
     assert after["course"] == course_before

@@ -18,6 +18,7 @@ the scratch folder, which cross the network namespace.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shlex
 import shutil
@@ -230,12 +231,14 @@ def remove_cgroup(group: Path | None) -> None:
             time.sleep(0.05)
 
 
-def sweep_stale_cgroups() -> None:
-    """Remove the empty cgroups that a killed grading run left behind."""
+def sweep_stale_cgroups(age: float = 600) -> None:
+    """Remove the empty cgroups that a killed grading run left behind (an empty group
+    younger than `age` seconds may be one that another run is about to join)."""
     for root in {pids_cgroup_root(), memory_cgroup_root()} - {None}:
         for group in root.glob("mercatique-*"):
             with contextlib.suppress(OSError):
-                if not (group / "cgroup.procs").read_text().split():
+                old = time.time() - group.stat().st_mtime > age
+                if old and not (group / "cgroup.procs").read_text().split():
                     group.rmdir()
 
 
@@ -262,6 +265,22 @@ LAUNCH_ENVIRONMENT = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"
 can read its parent's start-up environment in /proc/1/environ."""
 
 
+def _owned_prefix(kind: str) -> str:
+    """Folder names carry the creating process's pid, so a later run can tell which are stale."""
+    return f"mercatique-{kind}-{os.getpid()}-"
+
+
+def sweep_stale_files(folders: tuple[str | None, ...] = ("/dev/shm", None)) -> None:
+    """Remove scratch and stage folders whose grading process died (killed, SIGKILL):
+    on /dev/shm they would otherwise hold memory until the next reboot."""
+    for folder in folders:
+        base = Path(folder or tempfile.gettempdir())
+        for path in [*base.glob("mercatique-noyau-*"), *base.glob("mercatique-racines-*")]:
+            pid = path.name.split("-")[2]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(path, ignore_errors=True)
+
+
 def make_stage() -> Path:
     """Empty mount points, reachable by `nobody`, where root binds what the sandbox needs.
 
@@ -270,7 +289,7 @@ def make_stage() -> Path:
     a private mount namespace that vanishes with the sandbox.
     """
     base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    stage = Path(tempfile.mkdtemp(prefix="mercatique-racines-", dir=base))
+    stage = Path(tempfile.mkdtemp(prefix=_owned_prefix("racines"), dir=base))
     stage.chmod(0o755)
     return stage
 
@@ -356,6 +375,12 @@ def wrap_command(
 # -- the kernel manager ------------------------------------------------------------------
 
 
+@functools.cache
+def _sweep_once() -> None:
+    sweep_stale_files()
+    sweep_stale_cgroups()
+
+
 class BoundedKernelClient(AsyncKernelClient):
     """A client whose sockets refuse giant messages and queue few of them."""
 
@@ -382,7 +407,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         root = self.scratch_root
         if root is None and self.memory_cgroup is not None and os.access("/dev/shm", os.W_OK):
             root = "/dev/shm"  # in memory, charged to the kernel's memory cgroup
-        self.scratch = Path(tempfile.mkdtemp(prefix="mercatique-noyau-", dir=root))
+        _sweep_once()
+        self.scratch = Path(tempfile.mkdtemp(prefix=_owned_prefix("noyau"), dir=root))
         prepare_scratch(self.scratch)
         self.stage = make_stage() if drops_to_nobody() else None
         self.ran_out_of_memory = False

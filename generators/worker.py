@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 import nbformat
+import zmq
 from jupyter_client import AsyncKernelManager
 from traitlets.config import Config, PyFileConfigLoader
 
@@ -118,6 +119,7 @@ def bounded_execute_class():
     from nbclient.util import run_sync
     from nbgrader import preprocessors as nbp
     from traitlets import Integer
+    from zmq.utils.monitor import recv_monitor_message
 
     class BoundedExecute(nbp.Execute):
         notebook_timeout = Integer(300, help="Seconds for all cells together.").tag(config=True)
@@ -135,6 +137,24 @@ def bounded_execute_class():
             self.spent: dict[int, int] = {}
             self.deadline: float | None = None
             self.sandbox_km = None
+            self.iopub_monitor = None
+
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            # the grader's sockets drop the connection on a message over their size limit:
+            # watching the output socket's disconnections tells which cell lost output
+            monitor = kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+            self.iopub_monitor = (monitor, zmq.Socket.shadow(monitor.underlying))
+            return kc
+
+        def _refused_messages(self) -> bool:
+            if self.iopub_monitor is None:
+                return False
+            found = False
+            while self.iopub_monitor[1].poll(0):
+                recv_monitor_message(self.iopub_monitor[1])
+                found = True
+            return found
 
         def create_kernel_manager(self):
             self.sandbox_km = super().create_kernel_manager()
@@ -173,15 +193,19 @@ def bounded_execute_class():
             elif self.expired and cell.cell_type == "code" and cell.source.strip():
                 raise NotebookTimeout(cell_index)
             try:
-                return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+                cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
             except CellTimeoutError as exc:
                 if "IOPub" not in str(exc):
                     raise
                 # the reply came but not the end of the output: a message too large for the
                 # grader's sockets was refused and the connection dropped with it
+                self._refused_messages()
                 self._drop(cell, cell_index, LOST_NOTE)
                 self.nb.cells[cell_index] = cell
                 return cell
+            if self._refused_messages():
+                self._drop(cell, cell_index, LOST_NOTE)
+            return cell
 
         execute_cell = run_sync(async_execute_cell)
 

@@ -7,6 +7,7 @@ writes, it writes atomically: the autograded notebook and the verdicts file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -147,6 +148,8 @@ def bounded_execute_class():
             self.iopub_monitor = (monitor, zmq.Socket.shadow(monitor.underlying))
             return kc
 
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
         def _refused_messages(self) -> bool:
             if self.iopub_monitor is None:
                 return False
@@ -154,6 +157,13 @@ def bounded_execute_class():
             while self.iopub_monitor[1].poll(0):
                 recv_monitor_message(self.iopub_monitor[1])
                 found = True
+            if found and self.kc is not None:
+                # zmq does not reconnect after such a protocol error: without this, every
+                # later output of the notebook would be lost
+                socket, url = self.kc.iopub_channel.socket, self.kc._make_url("iopub")
+                with contextlib.suppress(zmq.ZMQError):
+                    socket.disconnect(url)
+                socket.connect(url)
             return found
 
         def create_kernel_manager(self):

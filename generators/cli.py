@@ -214,6 +214,14 @@ def _print_report(report) -> None:
     help="Temps maximal d'une cellule, en secondes.",
 )
 @click.option(
+    "--temps-total",
+    "notebook_timeout",
+    type=click.IntRange(1, 86400),
+    default=300,
+    show_default=True,
+    help="Temps maximal de toutes les cellules d'un notebook ensemble, en secondes.",
+)
+@click.option(
     "--memory",
     type=click.IntRange(128, 65536),
     default=2048,
@@ -234,7 +242,8 @@ def _print_report(report) -> None:
     help="Recorrige seulement cet élève (option répétable) ; les exports couvrent toute la classe.",
 )
 def grade_command(course_dir: Path, assignment: str, force: bool, workers: int | None, timeout: int,
-                  memory: int, no_sandbox: bool, only: tuple[str, ...]) -> None:  # fmt: skip
+                  notebook_timeout: int, memory: int, no_sandbox: bool,
+                  only: tuple[str, ...]) -> None:  # fmt: skip
     """Corrige les copies de submitted/ et écrit exports/ASSIGNMENT_grades.csv."""
     from .course import open_course
     from .grade import grade
@@ -243,11 +252,12 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
     course = open_course(course_dir)
     if no_sandbox:
         click.secho("Attention : correction sans isolation (--no-sandbox).", fg="yellow", err=True)
+    limits = Limits(memory_mb=memory, cell_timeout=timeout, notebook_timeout=notebook_timeout)
     bar = _LazyBar("Correction")
     try:
         report = grade(course, assignment, force=force, workers=workers, sandbox=not no_sandbox,
-                       limits=Limits(memory_mb=memory, cell_timeout=timeout),
-                       progress=bar.advance, on_total=bar.start, students=list(only) or None)  # fmt: skip
+                       limits=limits, progress=bar.advance, on_total=bar.start,
+                       students=list(only) or None)  # fmt: skip
     finally:
         bar.close()
     _print_report(report)

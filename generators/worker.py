@@ -7,12 +7,17 @@ writes, it writes atomically: the autograded notebook and the verdicts file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import math
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import nbformat
+import zmq
 from jupyter_client import AsyncKernelManager
 from traitlets.config import Config, PyFileConfigLoader
 
@@ -50,20 +55,24 @@ HINTS = {
     "gaierror": "pas d'accès au réseau pendant la correction",
 }
 OUTPUT_LIMIT = 1_000_000
+"""Characters of output kept per cell; the rest is dropped as it arrives."""
+NOTEBOOK_OUTPUT_LIMIT = 5_000_000
+"""Characters of output kept for the whole notebook."""
+DROPPED_NOTE = (
+    "[Correction] Sortie trop volumineuse : la suite de la sortie de cette cellule "
+    "n'a pas été conservée."
+)
+LOST_NOTE = (
+    "[Correction] Sortie refusée : un message du notebook dépassait la taille maximale "
+    "acceptée par le correcteur."
+)
 
 
-def _output_size(cell) -> int:
-    total = 0
-    for out in cell.get("outputs", []):
-        total += len(str(out.get("text", ""))) + sum(len(str(v)) for v in out.get("data", {}).values())
-    return total
-
-
-def _problems_in_outputs(nb, limits: Limits) -> list[str]:
+def _problems_in_outputs(nb, limits: Limits, truncated: set[int] = frozenset()) -> list[str]:
     """A French reason for each kind of trouble the student's code ran into."""
     found = []
     for number, cell in enumerate(nb.cells, start=1):
-        if _output_size(cell) > OUTPUT_LIMIT:
+        if number - 1 in truncated:
             found.append(f"sortie trop volumineuse dans la cellule {number} : elle a été tronquée")
         for out in cell.get("outputs", []):
             if out.get("output_type") != "error":
@@ -79,6 +88,8 @@ def _problems_in_outputs(nb, limits: Limits) -> list[str]:
                 found.append(f"mémoire dépassée dans la cellule {number} (limite {limit} Mo)")
             elif name == "BlockingIOError" or "Resource temporarily unavailable" in value:
                 found.append(f"trop de processus lancés dans la cellule {number} (limite atteinte)")
+            elif "No space left on device" in value:
+                found.append(f"espace de stockage épuisé dans la cellule {number} (place limitée)")
             elif name == "OSError" and "Read-only file system" in value:
                 found.append(f"écriture interdite dans la cellule {number} : le système est en lecture seule")
             elif name in HINTS:
@@ -86,6 +97,129 @@ def _problems_in_outputs(nb, limits: Limits) -> list[str]:
             elif name:
                 found.append(f"erreur Python dans la cellule {number} : {name}: {value[:80]}")
     return list(dict.fromkeys(found))
+
+
+class NotebookTimeout(Exception):
+    """The notebook's cells together ran past `Limits.notebook_timeout`."""
+
+
+def _message_size(msg: dict) -> int:
+    buffers = msg.get("buffers") or []
+    return len(json.dumps(msg.get("content", {}), default=str)) + sum(len(b) for b in buffers)
+
+
+def bounded_execute_class():
+    """nbgrader's Execute with budgets that hold while the kernel runs.
+
+    nbgrader's LimitOutput trims outputs after the whole notebook ran, by which time a
+    hostile notebook has made the grader hold them all in memory. Here every output
+    message is weighed as it arrives: past the cell's or the notebook's budget it is
+    dropped (a French note says so), and the notebook's cells share a total time budget.
+    """
+    from nbclient.exceptions import CellTimeoutError
+    from nbclient.util import run_sync
+    from nbgrader import preprocessors as nbp
+    from traitlets import Integer
+    from zmq.utils.monitor import recv_monitor_message
+
+    class BoundedExecute(nbp.Execute):
+        notebook_timeout = Integer(300, help="Seconds for all cells together.").tag(config=True)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.reset_bounds()
+
+        def reset_execution_trackers(self) -> None:
+            super().reset_execution_trackers()
+            self.reset_bounds()
+
+        def reset_bounds(self) -> None:
+            self.truncated: set[int] = set()
+            self.spent: dict[int, int] = {}
+            self.deadline: float | None = None
+            self.sandbox_km = None
+            self.iopub_monitor = None
+
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            # the grader's sockets drop the connection on a message over their size limit:
+            # watching the output socket's disconnections tells which cell lost output
+            monitor = kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+            self.iopub_monitor = (monitor, zmq.Socket.shadow(monitor.underlying))
+            return kc
+
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+        def _refused_messages(self) -> bool:
+            if self.iopub_monitor is None:
+                return False
+            found = False
+            while self.iopub_monitor[1].poll(0):
+                recv_monitor_message(self.iopub_monitor[1])
+                found = True
+            if found and self.kc is not None:
+                # zmq does not reconnect after such a protocol error: without this, every
+                # later output of the notebook would be lost
+                socket, url = self.kc.iopub_channel.socket, self.kc._make_url("iopub")
+                with contextlib.suppress(zmq.ZMQError):
+                    socket.disconnect(url)
+                socket.connect(url)
+            return found
+
+        def create_kernel_manager(self):
+            self.sandbox_km = super().create_kernel_manager()
+            return self.sandbox_km
+
+        @property
+        def expired(self) -> bool:
+            return self.deadline is not None and time.monotonic() >= self.deadline
+
+        def _get_timeout(self, cell):
+            timeout = super()._get_timeout(cell)
+            if self.deadline is None:
+                return timeout
+            remaining = max(1, math.ceil(self.deadline - time.monotonic()))
+            return remaining if timeout is None else min(timeout, remaining)
+
+        def _drop(self, cell, cell_index: int, note: str) -> None:
+            if cell_index not in self.truncated:
+                self.truncated.add(cell_index)
+                cell.outputs.append(nbformat.v4.new_output("stream", name="stderr", text=note + "\n"))
+
+        def process_message(self, msg, cell, cell_index):
+            if msg["msg_type"] in ("status", "execute_input"):
+                return super().process_message(msg, cell, cell_index)
+            size = _message_size(msg)
+            spent = self.spent.get(cell_index, 0)
+            if spent + size > OUTPUT_LIMIT or sum(self.spent.values()) + size > NOTEBOOK_OUTPUT_LIMIT:
+                self._drop(cell, cell_index, DROPPED_NOTE)
+                return None
+            self.spent[cell_index] = spent + size
+            return super().process_message(msg, cell, cell_index)
+
+        async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+            if self.deadline is None:
+                self.deadline = time.monotonic() + self.notebook_timeout
+            elif self.expired and cell.cell_type == "code" and cell.source.strip():
+                raise NotebookTimeout(cell_index)
+            try:
+                cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            except CellTimeoutError as exc:
+                if "IOPub" not in str(exc):
+                    raise
+                # the reply came but not the end of the output: a message too large for the
+                # grader's sockets was refused and the connection dropped with it
+                self._refused_messages()
+                self._drop(cell, cell_index, LOST_NOTE)
+                self.nb.cells[cell_index] = cell
+                return cell
+            if self._refused_messages():
+                self._drop(cell, cell_index, LOST_NOTE)
+            return cell
+
+        execute_cell = run_sync(async_execute_cell)
+
+    return BoundedExecute
 
 
 def grade_submission(
@@ -122,9 +256,19 @@ def grade_submission(
     SandboxedKernelManager.limits = limits
     SandboxedKernelManager.scratch_root = scratch_root
     manager = SandboxedKernelManager if sandbox else AsyncKernelManager
-    execute = nbp.Execute(config=config, kernel_manager_class=manager, timeout=limits.cell_timeout)
+    execute = bounded_execute_class()(
+        config=config,
+        kernel_manager_class=manager,
+        timeout=limits.cell_timeout,
+        notebook_timeout=limits.notebook_timeout,
+    )
     try:
         nb, resources = execute.preprocess(nb, resources)
+    except NotebookTimeout:
+        outcome.problems.append(
+            f"temps total dépassé ({formatting.number(limits.notebook_timeout)} s pour tout le notebook) : "
+            "les cellules suivantes n'ont pas été exécutées ni notées"
+        )
     except DeadKernelError:
         outcome.problems.append(
             "le noyau Python s'est arrêté pendant l'exécution (os._exit, plantage ou mémoire épuisée) : "
@@ -136,9 +280,20 @@ def grade_submission(
         outcome.problems.append(f"exécution impossible : {type(exc).__name__}: {str(exc)[:200]}")
     finally:
         # a kernel that died or timed out is not always shut down by nbclient
-        if isinstance(getattr(execute, "km", None), SandboxedKernelManager):
-            execute.km.release()
-    outcome.problems += _problems_in_outputs(nb, limits)
+        km = getattr(execute, "sandbox_km", None)
+        if isinstance(km, SandboxedKernelManager):
+            km.release()
+            if km.ran_out_of_memory:
+                outcome.problems.append(
+                    f"mémoire dépassée (limite {formatting.number(limits.memory_mb)} Mo, fichiers "
+                    "temporaires compris) : le noyau Python a été arrêté"
+                )
+    if execute.expired and not any(p.startswith("temps total") for p in outcome.problems):
+        outcome.problems.append(
+            f"temps total dépassé ({formatting.number(limits.notebook_timeout)} s pour tout le notebook) : "
+            "la dernière cellule a été interrompue"
+        )
+    outcome.problems += _problems_in_outputs(nb, limits, execute.truncated)
 
     resources["mercatique"] = {"problems": outcome.problems}
     nb, resources = ReportVerdicts(config=config).preprocess(nb, resources)

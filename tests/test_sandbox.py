@@ -147,6 +147,7 @@ def test_without_bubblewrap_grading_refuses_and_names_the_fix(tmp_path, monkeypa
 
 def test_a_venv_under_tmp_stays_visible_inside_the_sandbox(tmp_path, monkeypatch):
     """A course cloned under /tmp has its venv there: the sandbox's empty /tmp must not hide it."""
+    import shutil
     import subprocess
 
     from generators import sandbox
@@ -156,9 +157,16 @@ def test_a_venv_under_tmp_stays_visible_inside_the_sandbox(tmp_path, monkeypatch
     (venv / "marker.txt").write_text("présent", encoding="utf-8")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
+    sandbox.prepare_scratch(scratch)
     monkeypatch.setattr(
         sandbox, "_read_only_roots", lambda: [Path("/usr"), Path("/bin"), Path("/lib"), Path("/lib64"), venv]
     )
-    command = sandbox.wrap_command(["/bin/cat", str(venv / "marker.txt")], scratch, sandbox.Limits())
-    result = subprocess.run(command, capture_output=True, text=True)
+    stage = sandbox.make_stage() if sandbox.drops_to_nobody() else None
+    try:
+        cat = ["/bin/cat", str(venv / "marker.txt")]
+        command = sandbox.wrap_command(cat, scratch, sandbox.Limits(), stage=stage)
+        result = subprocess.run(command, capture_output=True, text=True)
+    finally:
+        if stage is not None:
+            shutil.rmtree(stage)  # empty mount points on this side of the sandbox's mount namespace
     assert result.stdout == "présent", result.stderr

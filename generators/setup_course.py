@@ -36,7 +36,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from generators.nbgrader_ext import ReportVerdicts, RestoreReportHelper
+from generators.nbgrader_ext import RepairSubmission, ReportVerdicts, RestoreReportHelper
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,9 +48,12 @@ c.CourseDirectory.db_url = {db_url!r}
 # Students are imported from the roster by « mercatique init »: an unknown id is refused.
 c.Autograde.create_student = False
 
-# Sanitize: nbgrader's list, plus the report helper restored if a student deleted it.
+# Sanitize: nbgrader's list, plus the submission's nbgrader metadata put back as released
+# (RepairSubmission, before nbgrader's own steps, which stop on some edited notebooks) and
+# the report helper restored if a student deleted it.
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
+    RepairSubmission,
     DeduplicateIds,
     OverwriteKernelspec,
     OverwriteCells,

@@ -231,7 +231,7 @@ def grade_submission(
     from nbgrader.preprocessors.execute import UnresponsiveKernelError
     from nbgrader.utils import determine_grade, is_grade
 
-    from .nbgrader_ext import ReportVerdicts, RestoreReportHelper
+    from .nbgrader_ext import RepairSubmission, ReportVerdicts, RestoreReportHelper
 
     course = open_course(Path(root))
     source = course.submitted(student, assignment) / f"{assignment}.ipynb"
@@ -249,8 +249,9 @@ def grade_submission(
         },
         "metadata": {"path": str(destination)},
     }
-    for step in (nbp.ClearOutput, nbp.DeduplicateIds, nbp.OverwriteKernelspec, nbp.OverwriteCells,
-                 RestoreReportHelper, nbp.CheckCellMetadata):  # fmt: skip
+    # the same sanitize list as the course's nbgrader_config.py (Autograde.sanitize_preprocessors)
+    for step in (nbp.ClearOutput, RepairSubmission, nbp.DeduplicateIds, nbp.OverwriteKernelspec,
+                 nbp.OverwriteCells, RestoreReportHelper, nbp.CheckCellMetadata):  # fmt: skip
         nb, resources = step(config=config).preprocess(nb, resources)
 
     SandboxedKernelManager.limits = limits

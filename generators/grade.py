@@ -26,6 +26,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 
 from .course import Course, csv_text, write_atomic
+from .due import apply_late_penalties
 from .errors import MercatiqueError
 from .sandbox import Limits, require_sandbox
 from .setup_course import gradebook_students
@@ -184,6 +185,7 @@ def grade(
                             report.problems[student] = outcome.problems
                     if progress:
                         progress(student)
+        apply_late_penalties(course, assignment)  # nbgrader's AssignLatePenalties, with the manifest's rule
         report.grades_csv = export_grades(gb, course, assignment, manifest, students)
     return report
 
@@ -202,10 +204,11 @@ def export_grades(gb: Gradebook, course: Course, assignment: str, manifest: dict
         if all(scores.get(s["report_id"]) is None for s in slots):
             continue  # submission created but never graded
         per_question = [float(scores.get(s["report_id"]) or 0.0) for s in slots]
+        late = float(notebook.late_submission_penalty or 0.0)  # late submission, see due.py
         student = students[student_id]
         rows.append([
             student_id, student.last_name, student.first_name,
-            _num(sum(per_question)), _num(sum(s["points"] for s in slots)), *map(_num, per_question),
+            _num(sum(per_question) - late), _num(sum(s["points"] for s in slots)), *map(_num, per_question),
         ])  # fmt: skip
     path = course.exports / f"{assignment}_grades.csv"
     write_atomic(path, csv_text(header, rows))

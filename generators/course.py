@@ -44,20 +44,18 @@ def check_assignment_name(assignment: str) -> str:
     return assignment
 
 
+SQLITE_URL = re.compile(r"^(sqlite(?:\+\w+)?):///([^?]*)(\?.*)?$")
+
+
 def sqlite_path(db_url: str) -> str | None:
     """The file of a SQLite URL (as written, maybe relative), None for another database."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(db_url)
-    if url.get_backend_name() != "sqlite":
-        return None
-    return url.database or None
+    found = SQLITE_URL.match(db_url)
+    return (found.group(2) or None) if found else None
 
 
 def with_sqlite_path(db_url: str, path: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(db_url).set(database=path).render_as_string(hide_password=False)
+    found = SQLITE_URL.match(db_url)
+    return f"{found.group(1)}:///{path}{found.group(3) or ''}"
 
 
 def portable_db_url(db_url: str, root: Path) -> str:

@@ -10,6 +10,7 @@ rule the teacher gave to `assign --penalite-retard`, kept in the assignment's ma
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 from pathlib import Path
@@ -123,6 +124,15 @@ class LatePenalty(LateSubmissionPlugin):
         return penalty_points(manifest.get("late_penalty"), score, total_seconds_late)
 
 
+def _quiet_log() -> logging.Logger:
+    """nbgrader logs each late copy in English; the teacher reads the French report instead."""
+    log = logging.getLogger("mercatique.late")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+        log.propagate = False
+    return log
+
+
 def apply_late_penalties(course: Course, assignment: str) -> None:
     """Run nbgrader's AssignLatePenalties on every graded submission of the assignment."""
     from nbformat.v4 import new_notebook
@@ -145,7 +155,7 @@ def apply_late_penalties(course: Course, assignment: str) -> None:
                 continue
             resources = {"nbgrader": {"notebook": assignment, "assignment": assignment,
                                       "student": student, "db_url": course.db_url}}  # fmt: skip
-            AssignLatePenalties(config=config).preprocess(new_notebook(), resources)
+            AssignLatePenalties(config=config, log=_quiet_log()).preprocess(new_notebook(), resources)
 
 
 def late_submissions(course: Course, assignment: str) -> dict[str, float]:

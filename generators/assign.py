@@ -226,14 +226,14 @@ def build_assignment(
             "replace": [manifest_rel, f"source/{A}", f"release/{A}", key_rel]
             + [f"release_per_student/{s.id}/{A}" for s in ordered],
         })  # fmt: skip
-    if due_iso:
-        warnings.append(f"date limite : {french_date(due_iso)} ; {describe_penalty(rule)}")
     return {
         "students": len(ordered),
         "per_student": course.root / "release_per_student",
         "answer_key": course.root / key_rel,
         "source": course.root / source_rel,
         "due": due_iso,
+        "late_penalty": rule,
+        "due_text": f"{french_date(due_iso)} ; {describe_penalty(rule)}" if due_iso else None,
         "warnings": warnings,
     }
 

@@ -187,6 +187,8 @@ def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, .
         click.secho(f"Attention : {warning}", fg="yellow")
     click.echo(f"{result['students']} notebooks écrits dans {result['per_student']}")
     click.echo(f"Corrigé de l'enseignant : {result['answer_key']}")
+    if result["due_text"]:
+        click.echo(f"Date limite : {result['due_text']}")
 
 
 class _LazyBar:

@@ -11,6 +11,7 @@ COURSE_DIR/                               a folder: move, copy or rsync it whole
     assignments/<assignment>/manifest.json, exercises/<id>/ (frozen templates)
     verdicts/<assignment>/<student>.json  what the grader decided, and why
     staging/<assignment>/                 an `assign` being built (see staging.py)
+    archives/<assignment>-<date>/         old results of an assignment replaced by force
 """
 
 from __future__ import annotations

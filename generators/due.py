@@ -134,7 +134,7 @@ def _quiet_log() -> logging.Logger:
 
 
 def apply_late_penalties(course: Course, assignment: str) -> None:
-    """Run nbgrader's AssignLatePenalties on every graded submission of the assignment."""
+    """nbgrader's AssignLatePenalties on each late (or formerly penalised) submission in the gradebook."""
     from nbformat.v4 import new_notebook
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.preprocessors import AssignLatePenalties
@@ -145,17 +145,21 @@ def apply_late_penalties(course: Course, assignment: str) -> None:
     config.LatePenalty.course_dir = str(course.root)
     with Gradebook(course.db_url, course.course_id) as gb:
         try:
-            students = [s.student.id for s in gb.find_assignment(assignment).submissions]
+            submissions = gb.find_assignment(assignment).submissions
         except MissingEntry:
             return
-        for student in students:
+        todo = []
+        for submission in submissions:  # on time and never penalised: nothing to do
             try:
-                gb.find_submission_notebook(assignment, assignment, student)
+                notebook = gb.find_submission_notebook(assignment, assignment, submission.student.id)
             except MissingEntry:
                 continue
-            resources = {"nbgrader": {"notebook": assignment, "assignment": assignment,
-                                      "student": student, "db_url": course.db_url}}  # fmt: skip
-            AssignLatePenalties(config=config, log=_quiet_log()).preprocess(new_notebook(), resources)
+            if submission.total_seconds_late > 0 or notebook.late_submission_penalty is not None:
+                todo.append(submission.student.id)
+    for student in todo:
+        resources = {"nbgrader": {"notebook": assignment, "assignment": assignment,
+                                  "student": student, "db_url": course.db_url}}  # fmt: skip
+        AssignLatePenalties(config=config, log=_quiet_log()).preprocess(new_notebook(), resources)
 
 
 def late_submissions(course: Course, assignment: str) -> dict[str, float]:

@@ -73,7 +73,7 @@ def test_late_copies_are_detected_and_penalised(tmp_path):
     result = run("assign", root, A, "fnac-campagne-emailing", "--due", "04/12/2026 18:00",
                  "--penalite-retard", "1/jour")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "date limite : vendredi 4 décembre 2026 à 18:00" in result.output
+    assert "Date limite : vendredi 4 décembre 2026 à 18:00 ; 1 point(s) retiré(s) par jour" in result.output
     course = open_course(root)
     with Gradebook(course.db_url, course.course_id) as gb:
         assert gb.find_assignment(A).duedate == dt.datetime(2026, 12, 4, 17, 0)

@@ -120,7 +120,7 @@ class Course:
     @property
     def db_url(self) -> str:
         """The gradebook URL, a relative SQLite path resolved against the folder now."""
-        url = portable_db_url(self.config["db_url"], self.root)
+        url = portable_db_url(self.config.get("db_url") or LOCAL_SQLITE, self.root)
         path = sqlite_path(url)
         if path is not None and not os.path.isabs(path):
             return with_sqlite_path(url, str(self.root / path))
@@ -194,8 +194,8 @@ def nbgrader_db_line(db_url: str) -> str:
 def _migrate_db_url(course: Course) -> None:
     """Courses made before gradebooks were relative: rewrite course.json and nbgrader_config.py once."""
     config = course.config
-    portable = portable_db_url(config["db_url"], course.root)
-    if portable == config["db_url"]:
+    portable = portable_db_url(config.get("db_url") or LOCAL_SQLITE, course.root)
+    if portable == config.get("db_url"):
         return
     try:
         nbgrader_config = course.root / "nbgrader_config.py"

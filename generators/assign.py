@@ -98,10 +98,13 @@ def existing_submissions(course: Course, assignment: str) -> list[str]:
     return sorted(found)
 
 
-def _tree_digest(folder: Path) -> str:
+def _exercises_digest(folders: list[Path]) -> str:
+    """What grading depends on in the templates: every file of each exercise folder."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for folder in folders:
+        digest.update(folder.name.encode() + b"\0\0")
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -124,7 +127,7 @@ def build_assignment(
     late_penalty=KEEP,
     replace: bool = False,
 ) -> dict:
-    """Build everything aside, check it replaces nothing graded, then swap it into the course.
+    """Check it replaces nothing graded, build everything aside, then swap it into the course.
 
     `due` is an aware datetime, None (no due date) or KEEP; `late_penalty` a rule from
     `due.parse_penalty`, None or KEEP. Also used by `init --depuis` with frozen exercises.
@@ -135,63 +138,64 @@ def build_assignment(
         raise MercatiqueError("aucun élève dans le carnet de notes : vérifiez la liste de classe")
     previous = _previous(course, assignment)
     A = assignment
+    slots = plan_slots(exercises)
+    manifest = {
+        "assignment": A,
+        "exercises": [ex.id for ex in exercises],
+        "slots": [{**asdict(s), "key": s.key, "cell_id": s.cell_id, "report_id": s.report_id} for s in slots],
+    }
+    due_iso = (previous or {}).get("due") if due is KEEP else (due.isoformat() if due else None)
+    rule = (previous or {}).get("late_penalty") if late_penalty is KEEP else late_penalty
+    if due_iso:
+        manifest["due"] = due_iso
+    if rule:
+        manifest["late_penalty"] = rule
+
+    # checked before anything is written
+    warnings, archive, remove_submissions = [], {}, False
+    if previous is not None:
+        frozen = course.frozen_exercises(A)
+        same = (
+            previous.get("exercises") == manifest["exercises"]
+            and previous.get("slots") == manifest["slots"]
+            and _exercises_digest([frozen / e for e in previous.get("exercises", [])])
+            == _exercises_digest([ex.folder for ex in exercises])
+        )
+        submitted = existing_submissions(course, A)
+        if submitted and not same and not replace:
+            raise MercatiqueError(_refusal(A, submitted))
+        if submitted and not same:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            archive = _archive_plan(course, A, f".mercatique/archives/{A}-{stamp}")
+            remove_submissions = True
+            warnings.append(
+                f"remplacement forcé : {len(submitted)} copie(s) rendue(s) restent dans submitted/ ; "
+                "leurs notes sont retirées du carnet de notes, et les copies corrigées, retours, "
+                f"verdicts et exports de notes sont archivés dans .mercatique/archives/{A}-{stamp}/. "
+                f"Au prochain « mercatique grade », ces copies seront corrigées avec les nouveaux "
+                "exercices : seules celles faites sur les nouveaux notebooks auront une note juste."
+            )
+        elif submitted:
+            warnings.append(
+                f"exercices inchangés : les {len(submitted)} copie(s) rendue(s) et leurs notes "
+                "sont conservées ; les notebooks personnels sont régénérés (nouveaux élèves compris)."
+            )
+        else:
+            warnings.append(
+                f"le devoir « {A} » existait déjà "
+                f"(exercices : {', '.join(previous.get('exercises', []))}) : "
+                "ses notebooks personnels, sa version nbgrader et son corrigé sont remplacés. "
+                "Si vous aviez déjà distribué les anciens notebooks, redistribuez les nouveaux."
+            )
+        if previous.get("due") != manifest.get("due"):
+            before = french_date(previous["due"]) if previous.get("due") else "aucune"
+            after = french_date(manifest["due"]) if manifest.get("due") else "aucune"
+            warnings.append(f"date limite changée : {before} → {after}")
+
     with Staging(course, A) as stage:
         new = stage.new
         manifest_rel = f".mercatique/assignments/{A}"
         exercises = freeze_exercises(new / manifest_rel / "exercises", exercises)
-        slots = plan_slots(exercises)
-        manifest = {
-            "assignment": A,
-            "exercises": [ex.id for ex in exercises],
-            "slots": [
-                {**asdict(s), "key": s.key, "cell_id": s.cell_id, "report_id": s.report_id} for s in slots
-            ],
-        }
-        due_iso = (previous or {}).get("due") if due is KEEP else (due.isoformat() if due else None)
-        rule = (previous or {}).get("late_penalty") if late_penalty is KEEP else late_penalty
-        if due_iso:
-            manifest["due"] = due_iso
-        if rule:
-            manifest["late_penalty"] = rule
-
-        warnings, archive, remove_submissions = [], {}, False
-        if previous is not None:
-            same = (
-                previous.get("exercises") == manifest["exercises"]
-                and previous.get("slots") == manifest["slots"]
-                and _tree_digest(course.frozen_exercises(A)) == _tree_digest(new / manifest_rel / "exercises")
-            )
-            submitted = existing_submissions(course, A)
-            if submitted and not same and not replace:
-                raise MercatiqueError(_refusal(A, submitted))
-            if submitted and not same:
-                stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-                archive = _archive_plan(course, A, f".mercatique/archives/{A}-{stamp}")
-                remove_submissions = True
-                warnings.append(
-                    f"remplacement forcé : {len(submitted)} copie(s) rendue(s) restent dans submitted/ ; "
-                    "leurs notes sont retirées du carnet de notes, et les copies corrigées, retours, "
-                    f"verdicts et exports de notes sont archivés dans .mercatique/archives/{A}-{stamp}/. "
-                    f"Au prochain « mercatique grade », ces copies seront corrigées avec les nouveaux "
-                    "exercices : seules celles faites sur les nouveaux notebooks auront une note juste."
-                )
-            elif submitted:
-                warnings.append(
-                    f"exercices inchangés : les {len(submitted)} copie(s) rendue(s) et leurs notes "
-                    "sont conservées ; les notebooks personnels sont régénérés (nouveaux élèves compris)."
-                )
-            else:
-                warnings.append(
-                    f"le devoir « {A} » existait déjà "
-                    f"(exercices : {', '.join(previous.get('exercises', []))}) : "
-                    "ses notebooks personnels, sa version nbgrader et son corrigé sont remplacés. "
-                    "Si vous aviez déjà distribué les anciens notebooks, redistribuez les nouveaux."
-                )
-            if previous.get("due") != manifest.get("due"):
-                before = french_date(previous["due"]) if previous.get("due") else "aucune"
-                after = french_date(manifest["due"]) if manifest.get("due") else "aucune"
-                warnings.append(f"date limite changée : {before} → {after}")
-
         write_atomic(new / manifest_rel / "manifest.json", json.dumps(manifest, indent=1))
         source_rel = f"source/{A}/{A}.ipynb"
         write_atomic(new / source_rel, nbformat.writes(source_notebook(A, exercises, slots)))

@@ -10,10 +10,12 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
 
 from generators import assign as assign_module
 from generators import staging
@@ -60,7 +62,8 @@ def test_graded_copies_and_gradebook_submissions_count_as_submissions(course_wit
         assign(open_course(copy), A, OTHER)
     shutil.rmtree(copy / "autograded")
     course = open_course(copy)
-    with Gradebook(course.db_url, course.course_id) as gb:  # known only to the gradebook
+    with Gradebook(course.db_url, course.course_id) as gb, warnings.catch_warnings():  # known only to it
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session handling
         gb.add_submission(A, student)
     before = course_state(copy)
     with pytest.raises(MercatiqueError, match=student):
@@ -238,3 +241,19 @@ def test_a_killed_assign_leaves_the_course_before_or_after(reference, tmp_path):
         assert outcome, (moment, differences(before, state), differences(after, finished))
         outcomes.append(outcome)
     assert outcomes[0] == "before" and outcomes[-1] == "after", outcomes
+
+
+def test_two_assigns_of_one_assignment_never_mix(tmp_path, roster_file):
+    """While one command builds an assignment, another is refused and the next
+    `open_course` leaves its work alone; once it is gone, its leftovers are cleaned."""
+    root = tmp_path / "cours"
+    assert run("init", root, "--roster", roster_file(2)).exit_code == 0
+    course = open_course(root)
+    before = course_state(root)
+    with staging.Staging(course, A) as stage:
+        (stage.new / "source").mkdir()
+        with pytest.raises(MercatiqueError, match="une autre commande prépare déjà « devoir-1 »"):
+            staging.Staging(course, A).__enter__()
+        open_course(root)
+        assert (stage.new / "source").is_dir()
+    assert differences(before, course_state(root)) == []

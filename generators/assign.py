@@ -15,6 +15,8 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -25,7 +27,6 @@ from .catalogue import Exercise, find_exercise, load_exercise
 from .course import Course, check_assignment_name, csv_text, write_atomic
 from .due import describe_penalty, french_date, late_submissions, parse_due, parse_penalty, utc_naive
 from .errors import MercatiqueError
-from .nbgrader_cli import run_nbgrader
 from .notebook import Slot, personalise, plan_slots, source_notebook
 from .render import python_literal
 from .setup_course import gradebook_students
@@ -275,8 +276,8 @@ def _generate_release(course: Course, stage: Staging) -> None:
     """
     shutil.copy(course.root / "nbgrader_config.py", stage.new / "nbgrader_config.py")
     try:
-        run_nbgrader(
-            Course(stage.new),
+        run_nbgrader_staged(
+            stage,
             "generate_assignment",
             stage.name,
             "--force",
@@ -285,6 +286,18 @@ def _generate_release(course: Course, stage: Staging) -> None:
         )
     finally:
         (stage.new / "nbgrader_config.py").unlink(missing_ok=True)
+
+
+def run_nbgrader_staged(stage: Staging, *args: str) -> str:
+    """`nbgrader ARGS` in the staging folder, holding its lock: if `assign` is killed,
+    nbgrader finishes alone and the folder is cleaned only once it has exited."""
+    command = [sys.executable, "-m", "generators.launch", "nbgrader", *args]
+    result = subprocess.run(command, cwd=stage.new, capture_output=True, text=True, pass_fds=(stage.lock_fd,))
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        tail = "\n".join(log.strip().splitlines()[-25:])
+        raise MercatiqueError(f"la commande « nbgrader {' '.join(args[:2])} » a échoué :\n{tail}")
+    return log
 
 
 def record_in_gradebook(course: Course, stage_path: Path, info: dict) -> None:

@@ -36,6 +36,12 @@ class Staging:
         self._fd: int | None = None
 
     @property
+    def lock_fd(self) -> int:
+        """Pass it to a child process (`pass_fds`) to keep the folder locked while it runs."""
+        assert self._fd is not None
+        return self._fd
+
+    @property
     def new(self) -> Path:
         return self.path / "new"
 

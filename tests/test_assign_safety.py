@@ -164,7 +164,7 @@ BEFORE_COMMIT = [
     ("freeze_exercises", 1),
     ("plan_slots", 1),
     ("source_notebook", 1),
-    ("run_nbgrader", 1),
+    ("run_nbgrader_staged", 1),
     ("personalise", 3),
     ("csv_text", 1),
 ]
@@ -190,12 +190,12 @@ def test_a_failing_nbgrader_leaves_the_course_as_it_was(reference, tmp_path, mon
     root, before, _ = reference
     copy = tmp_path / "cours"
     shutil.copytree(root, copy)
-    real = assign_module.run_nbgrader
+    real = assign_module.run_nbgrader_staged
 
-    def unreachable_gradebook(course, *args):
-        return real(course, *args, "--CourseDirectory.db_url=postgresql://x@/absente?host=/nulle/part")
+    def unreachable_gradebook(stage, *args):
+        return real(stage, *args, "--CourseDirectory.db_url=postgresql://x@/absente?host=/nulle/part")
 
-    monkeypatch.setattr(assign_module, "run_nbgrader", unreachable_gradebook)
+    monkeypatch.setattr(assign_module, "run_nbgrader_staged", unreachable_gradebook)
     with pytest.raises(MercatiqueError, match="nbgrader generate_assignment"):
         assign(open_course(copy), A, OTHER)
     assert differences(before, course_state(copy)) == []
@@ -234,7 +234,11 @@ def test_a_killed_assign_leaves_the_course_before_or_after(reference, tmp_path):
                 time.sleep(0.002)
             os.kill(process.pid, signal.SIGKILL)
         process.wait()
+        deadline = time.monotonic() + 120  # a killed assign's nbgrader finishes alone, holding the lock
         open_course(copy)
+        while (copy / ".mercatique" / "staging").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+            open_course(copy)
         state, finished = course_state(copy), course_state(copy, cell_ids=False)
         outcome = "before" if not differences(before, state) else None
         outcome = outcome or ("after" if not differences(after, finished) else None)

@@ -153,15 +153,15 @@ def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | No
     "--due",
     "--date-limite",
     "due",
-    help="Date limite de rendu, par exemple « 2026-12-04 18:00 » ou « 04/12/2026 18h00 » "
-    "(« aucune » pour l'enlever ; par défaut : celle du devoir, s'il existait).",
+    help="Date limite de rendu, par exemple « 2026-12-04 18:00 » ou « 04/12/2026 18h00 » "
+    "(« aucune » pour l'enlever ; par défaut : celle du devoir, s'il existait).",
 )
 @click.option("--fuseau", help="Fuseau horaire de la date limite (défaut : Europe/Paris).")
 @click.option(
     "--penalite-retard",
     "late_penalty",
-    help="Pénalité d'une copie rendue en retard : « 2/jour » (points par jour commencé), "
-    "« 0,5/heure », « zero » (note zéro) ou « aucune ».",
+    help="Pénalité d'une copie rendue en retard : « 2/jour » (points par jour commencé), "
+    "« 0,5/heure », « zero » (note zéro) ou « aucune ».",
 )
 @click.option(
     "--remplacer",

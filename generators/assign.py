@@ -311,6 +311,10 @@ def record_in_gradebook(course: Course, stage_path: Path, info: dict) -> None:
     A = info["assignment"]
     due = dt.datetime.fromisoformat(info["duedate"]) if info["duedate"] else None
     scratch = f"sqlite:///{stage_path / 'scratch.db'}"
+    # nbgrader's preprocessors open the gradebook without a course id, which adds nbgrader's
+    # « default_course » row the first time; SaveCells did so at generate_assignment, and
+    # the grading workers must not race to create it
+    Gradebook(course.db_url).close()
     with Gradebook(scratch, course.course_id) as src, Gradebook(course.db_url, course.course_id) as gb:
         if info["remove_submissions"]:
             try:

@@ -125,12 +125,28 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
     "db_url",
     help="Carnet de notes ailleurs que dans le dossier (postgresql://utilisateur@hôte/base).",
 )
-def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | None) -> None:
+@click.option(
+    "--depuis",
+    "previous",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Reprend les devoirs et réglages d'un ancien cours (sans ses élèves, notes ni secret : "
+    "la nouvelle classe a ses propres nombres).",
+)
+def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | None,
+         previous: Path | None) -> None:  # fmt: skip
     """Crée un cours nbgrader et importe la liste de classe."""
-    from .setup_course import init_course
+    from .setup_course import init_course, init_course_from
 
-    course, students = init_course(course_dir, roster, course_id, db_url)
+    if previous is not None:
+        course, students, assignments = init_course_from(course_dir, previous, roster, course_id, db_url)
+    else:
+        (course, students), assignments = init_course(course_dir, roster, course_id, db_url), []
     click.echo(f"Cours « {course.course_id} » créé dans {course.root} avec {len(students)} élèves.")
+    if previous is not None:
+        listed = ", ".join(assignments) if assignments else "aucun"
+        click.echo(f"Devoirs repris de {previous} : {listed} (notebooks personnels régénérés).")
+        if assignments:
+            click.echo("Dates limites non reprises : fixez-les avec « mercatique assign ... --due ».")
     click.echo("Le secret du cours est dans .mercatique/ : ne le diffusez pas.")
 
 
@@ -138,18 +154,46 @@ def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | No
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("assignment")
 @click.argument("exercise_ids", nargs=-1, required=True)
-def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, ...]) -> None:
+@click.option(
+    "--due",
+    "--date-limite",
+    "due",
+    help="Date limite de rendu, par exemple « 2026-12-04 18:00 » ou « 04/12/2026 18h00 » "
+    "(« aucune » pour l'enlever ; par défaut : celle du devoir, s'il existait).",
+)
+@click.option("--fuseau", help="Fuseau horaire de la date limite (défaut : Europe/Paris).")
+@click.option(
+    "--penalite-retard",
+    "late_penalty",
+    help="Pénalité d'une copie rendue en retard : « 2/jour » (points par jour commencé), "
+    "« 0,5/heure », « zero » (note zéro) ou « aucune ».",
+)
+@click.option(
+    "--remplacer",
+    is_flag=True,
+    help="Remplace le devoir même si des copies ont déjà été rendues : leurs notes sont retirées du "
+    "carnet de notes et archivées dans .mercatique/archives/, et les copies seront recorrigées "
+    "avec les nouveaux exercices.",
+)
+def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, ...], due: str | None,
+                   fuseau: str | None, late_penalty: str | None, remplacer: bool) -> None:  # fmt: skip
     """Crée le devoir ASSIGNMENT : un notebook par élève et le corrigé de l'enseignant."""
     from .assign import assign
-    from .course import open_course
+    from .course import check_assignment_name, open_course
     from .setup_course import gradebook_students
 
+    check_assignment_name(assignment)
     course = open_course(course_dir)
     total = len(gradebook_students(course))
     with _progress(total, "Notebooks personnalisés") as bar:
-        result = assign(course, assignment, list(exercise_ids), progress=lambda done, n: bar.update(1))
+        result = assign(course, assignment, list(exercise_ids), progress=lambda done, n: bar.update(1),
+                        due=due, timezone=fuseau, late_penalty=late_penalty, replace=remplacer)  # fmt: skip
+    for warning in result["warnings"]:
+        click.secho(f"Attention : {warning}", fg="yellow")
     click.echo(f"{result['students']} notebooks écrits dans {result['per_student']}")
     click.echo(f"Corrigé de l'enseignant : {result['answer_key']}")
+    if result["due_text"]:
+        click.echo(f"Date limite : {result['due_text']}")
 
 
 class _LazyBar:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SAWarning
 
 from . import formatting
 from .course import Course, write_atomic
+from .due import apply_late_penalties
 from .errors import MercatiqueError
 from .exports import GRADE_COLUMNS, export_grades  # noqa: F401 (GRADE_COLUMNS: former home)
 from .sandbox import Limits, require_sandbox
@@ -293,6 +294,7 @@ def grade(
                             report.problems[student] = outcome.problems
                     if progress:
                         progress(student)
+    apply_late_penalties(course, assignment)  # nbgrader's AssignLatePenalties, with the manifest's rule
     exported = export_grades(course, assignment, unreadable=report.unreadable)
     report.grades_csv, report.export_warnings = exported.grades_csv, exported.warnings
     return report

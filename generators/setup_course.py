@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from nbgrader.api import Gradebook
 from nbgrader.api import Student as GradebookStudent
 
-from .course import PRIVATE, Course, new_secret, write_atomic
+from .catalogue import load_exercise
+from .course import (
+    LOCAL_SQLITE,
+    PRIVATE,
+    Course,
+    nbgrader_db_line,
+    new_secret,
+    open_course,
+    portable_db_url,
+    sqlite_path,
+    with_sqlite_path,
+    write_atomic,
+)
 from .errors import MercatiqueError
 from .roster import STORED_ROSTER, Student, read_roster, read_stored_groups, stored_roster_text
 
@@ -43,7 +58,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = {course_id!r}
-c.CourseDirectory.db_url = {db_url!r}
+{db_line}
 
 # Students are imported from the roster by « mercatique init »: an unknown id is refused.
 c.Autograde.create_student = False
@@ -72,6 +87,9 @@ c.Autograde.autograde_preprocessors = [
     CheckCellMetadata,
 ]
 c.ReportVerdicts.course_dir = HERE
+# Late penalty: nbgrader's plugin point, with the rule given to « mercatique assign --penalite-retard ».
+c.AssignLatePenalties.plugin_class = "generators.due.LatePenalty"
+c.LatePenalty.course_dir = HERE
 c.OverwriteCells.add_missing_cells = True
 c.OverwriteCells.missing_cell_notification = (
     "Cette cellule (id : {{cell_id}}) manquait dans la copie rendue ; elle a été remise en place.\\n"
@@ -95,7 +113,8 @@ def init_course(
     """Create the course; the roster is checked whole before anything is written.
 
     The gradebook is SQLite in the course folder unless `db_url` names another database
-    (PostgreSQL for a school: postgresql://user:password@host/database).
+    (PostgreSQL for a school: postgresql://user:password@host/database). A SQLite file
+    inside the folder is recorded relative to it: the course can be moved or copied.
     """
     root = Path(root).resolve()
     course_id = course_id or root.name
@@ -108,16 +127,23 @@ def init_course(
     course = Course(root)
     if (course.private / "course.json").exists():
         raise MercatiqueError(f"{root} contient déjà un cours ; choisissez un autre dossier.")
-    db_url = db_url or "sqlite:///" + str(root / "gradebook.db")
+    db_url = db_url or LOCAL_SQLITE
     if not db_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg2:", "mysql")):
         raise MercatiqueError(
             f"adresse de base de données non reconnue : « {db_url} » (sqlite:/// ou postgresql://)"
         )
+    path = sqlite_path(db_url)
+    if path is not None and db_url != LOCAL_SQLITE and not os.path.isabs(path):
+        db_url = with_sqlite_path(db_url, os.path.abspath(path))  # as typed: from the current folder
+    db_url = portable_db_url(db_url, root)
     root.mkdir(parents=True, exist_ok=True)
     (root / "source").mkdir(exist_ok=True)
     course.exports.mkdir(exist_ok=True)
-    write_atomic(root / "nbgrader_config.py", NBGRADER_CONFIG.format(course_id=course_id, db_url=db_url))
-    _import_students(db_url, course_id, students)
+    write_atomic(
+        root / "nbgrader_config.py",
+        NBGRADER_CONFIG.format(course_id=course_id, db_line=nbgrader_db_line(db_url)),
+    )
+    _import_students(_resolved(db_url, root), course_id, students)
     secret = course.private / "secret"
     write_atomic(secret, new_secret() + "\n")
     secret.chmod(0o600)
@@ -127,8 +153,61 @@ def init_course(
         course.private / "course.json",
         json.dumps({"course_id": course_id, "db_url": db_url}, indent=1),
     )
-    (course.private / ".gitignore").write_text("*\n")
+    write_atomic(course.private / ".gitignore", "*\n")
     return course, students
+
+
+def _resolved(db_url: str, root: Path) -> str:
+    path = sqlite_path(db_url)
+    return with_sqlite_path(db_url, str(root / path)) if path and not os.path.isabs(path) else db_url
+
+
+SETTINGS_NOT_COPIED = ("course_id", "db_url")
+
+
+def init_course_from(
+    root: Path,
+    previous_root: Path,
+    roster_path: Path,
+    course_id: str | None = None,
+    db_url: str | None = None,
+) -> tuple[Course, list[Student], list[str]]:
+    """A new course from last year's: its assignments and settings, a new class and secret.
+
+    Copied: each assignment's frozen exercises (not today's catalogue), hence the same
+    manifest and source, and its late-penalty rule; the course settings. Not copied:
+    students, submissions, grades, feedback, due dates, the secret (new numbers for
+    everyone). Built in a hidden folder next to `root`, renamed at the end: a failure
+    leaves nothing behind. Returns the course, its students and the assignments copied.
+    """
+    from .assign import build_assignment
+
+    previous = open_course(previous_root)
+    root = Path(root).resolve()
+    if root == previous.root:
+        raise MercatiqueError("le nouveau cours doit être dans un autre dossier que l'ancien")
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise MercatiqueError(f"{root} existe déjà et n'est pas vide : choisissez un nouveau dossier")
+    assignments = sorted(
+        p.parent.name for p in (previous.private / "assignments").glob("*/manifest.json")
+    )
+    root.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".init", dir=root.parent))
+    try:
+        course, students = init_course(building / "cours", roster_path, course_id or root.name, db_url)
+        settings = {k: v for k, v in previous.config.items() if k not in SETTINGS_NOT_COPIED}
+        if settings:
+            write_atomic(course.private / "course.json", json.dumps({**course.config, **settings}, indent=1))
+        for assignment in assignments:
+            manifest = previous.manifest(assignment)
+            frozen = previous.frozen_exercises(assignment)
+            exercises = [load_exercise(frozen / ex_id) for ex_id in manifest["exercises"]]
+            build_assignment(course, assignment, exercises, due=None,
+                             late_penalty=manifest.get("late_penalty"))  # fmt: skip
+        os.replace(building / "cours", root)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return open_course(root), students, assignments
 
 
 def _import_students(db_url: str, course_id: str, students: list[Student]) -> None:
@@ -164,4 +243,4 @@ def gradebook_students(course: Course) -> dict[str, Student]:
     return ordered | {sid: s for sid, s in found.items() if sid not in ordered}
 
 
-__all__ = ["init_course", "gradebook_students", "PRIVATE"]
+__all__ = ["init_course", "init_course_from", "gradebook_students", "PRIVATE"]

@@ -219,7 +219,7 @@ def test_bad_roster_is_refused_and_nothing_created(tmp_path):
     roster.write_text("id,last_name,first_name,email\na1,Roux,Zoé,\na1,Petit,Léo,\n", encoding="utf-8")
     result = run("init", tmp_path / "cours", "--roster", roster)
     assert result.exit_code == 2
-    assert "ligne 3" in result.output and "en double" in result.output
+    assert "ligne 3" in result.output and "« a1 » déjà donné ligne 2" in result.output
     assert not (tmp_path / "cours" / "gradebook.db").exists()
 
 

@@ -193,6 +193,7 @@ class ReportVerdicts(NbGraderPreprocessor):
         problems = list(resources.get(REPAIRS, []))
         problems += resources.get("mercatique", {}).get("problems", [])
         problems += [f"réponse transmise anormale, {a}" for a in anomalies]
+        resources.setdefault("mercatique", {})["recorded"] = problems  # the grader prints them too
         write_verdicts(course, assignment, student, list(verdicts.values()), problems)
         return nb, resources
 

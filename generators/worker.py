@@ -298,6 +298,8 @@ def grade_submission(
 
     resources["mercatique"] = {"problems": outcome.problems}
     nb, resources = ReportVerdicts(config=config).preprocess(nb, resources)
+    # what the teacher's report shows: repairs of a tampered notebook and forged reports included
+    outcome.problems = list(resources["mercatique"].get("recorded", outcome.problems))
     nb, resources = nbp.LimitOutput(config=config).preprocess(nb, resources)
     for cell in nb.cells:
         if is_grade(cell):

@@ -117,7 +117,7 @@ def server_config(config_dir: str) -> dict:
     Notebook 7 alike (both subclass it and default to share/jupyter/lab/settings)."""
     return {
         "ServerApp": {"jpserver_extensions": STUDENT_EXTENSIONS},
-        "LabServerApp": {"app_settings_dir": f"{config_dir}/{LAB_SETTINGS}"},
+        "LabServerApp": {"app_settings_dir": str(PurePosixPath(config_dir, LAB_SETTINGS))},
         "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
     }
 

@@ -275,6 +275,7 @@ def test_release_writes_the_students_etc_jupyter_folder_and_jupyterlab_reads_it_
     from jupyterlab.labapp import LabApp
     from jupyterlab_server.settings_utils import get_settings
     from jupyterlab_server.translation_utils import get_language_packs
+    from notebook.app import JupyterNotebookApp
     from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
     exchange, etc = tmp_path / "ex", tmp_path / "hub" / "etc-jupyter"
@@ -307,6 +308,7 @@ def test_release_writes_the_students_etc_jupyter_folder_and_jupyterlab_reads_it_
     assert extensions["nbgrader.server_extensions.formgrader"] is False
     lab = LabApp(config=server)
     assert lab.app_settings_dir == str(etc / "lab" / "settings")
+    assert JupyterNotebookApp(config=server).app_settings_dir == lab.app_settings_dir  # Notebook 7 too
     settings, _ = get_settings(
         lab.app_settings_dir,
         lab.schemas_dir,

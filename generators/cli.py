@@ -370,13 +370,24 @@ def feedback(course_dir: Path, assignment: str) -> None:
 @click.option(
     "--sans-echange", "no_exchange", is_flag=True, help="Seulement les archives (pas de JupyterHub)."
 )
-def release_command(course_dir: Path, assignment: str, exchange: Path | None, no_exchange: bool) -> None:
+@click.option(
+    "--dossier-config",
+    "config_dir",
+    default="/etc/jupyter",
+    show_default=True,
+    help="Où l'administrateur du hub copie exports/jupyter_eleves/ (chemin absolu sur le hub).",
+)
+def release_command(
+    course_dir: Path, assignment: str, exchange: Path | None, no_exchange: bool, config_dir: str
+) -> None:
     """Remet à chaque élève son propre notebook : échange nbgrader (JupyterHub) et archives .zip."""
     from .course import open_course
     from .release import release
 
     course = open_course(course_dir)
-    result = release(course, assignment, exchange=exchange, use_exchange=not no_exchange)
+    result = release(
+        course, assignment, exchange=exchange, use_exchange=not no_exchange, config_dir=config_dir
+    )
     if result.exchange_root:
         click.echo(
             f"{len(result.released)} notebook(s) personnel(s) déposé(s) dans l'échange "
@@ -393,7 +404,10 @@ def release_command(course_dir: Path, assignment: str, exchange: Path | None, no
             )
         if result.course_config_changed:
             click.echo(f"  - dossier d'échange et extensions notés dans {course.root / 'nbgrader_config.py'}")
-        click.echo(f"Configuration des élèves (à copier dans /etc/jupyter/ du hub) : {result.student_config}")
+        click.echo(
+            f"Configuration des élèves, à copier tout entière dans {config_dir.rstrip('/') or '/'}/ du hub "
+            f"(voir LISEZMOI.txt) : {result.student_folder}"
+        )
     for student in result.missing:
         click.secho(
             f"  - « {student} » n'a pas de notebook personnel : lancez « mercatique assign »", fg="yellow"

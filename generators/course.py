@@ -5,6 +5,7 @@ COURSE_DIR/                               a folder: move, copy or rsync it whole
   source/ release/ submitted/ autograded/ feedback/
   release_per_student/<student>/<assignment>/<assignment>.ipynb
   exports/<assignment>_answer_key.csv, <assignment>_grades.csv
+  exports/jupyter_eleves/                 the students' /etc/jupyter/ on a hub (`release`)
   .mercatique/                            never given to students
     secret                                the course secret (variants)
     course.json                           course id, gradebook URL

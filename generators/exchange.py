@@ -75,8 +75,8 @@ def notice_notebook(assignment: str, student: str | None = None) -> nbformat.Not
     if not student:  # what stock nbgrader hands out when the hub lacks the students' config
         text += (
             "\n\n*Pour l'enseignant·e :* si toute la classe reçoit ce message, le hub n'a pas "
-            "la configuration des élèves ; copiez `exports/nbgrader_config_eleves.py` du cours "
-            "dans `/etc/jupyter/nbgrader_config.py` (voir le README, section JupyterHub)."
+            "la configuration des élèves ; copiez le dossier `exports/jupyter_eleves/` du cours "
+            "dans `/etc/jupyter/` (voir son LISEZMOI.txt et le README, section JupyterHub)."
         )
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell(text))

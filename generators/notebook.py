@@ -179,14 +179,14 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
             "**Comment répondre.** Dans chaque cellule de réponse, remplacez `...` par votre "
             "calcul ou votre réponse, puis exécutez toutes les cellules (menu "
             "**Exécution › Exécuter toutes les cellules**, ou **Noyau › Redémarrer le noyau et "
-            "exécuter toutes les cellules…** pour repartir de zéro). Sous chaque réponse, la "
+            "Exécuter toutes les cellules…** pour repartir de zéro). Sous chaque réponse, la "
             "cellule de vérification affiche ce qui sera transmis au correcteur (« Réponse "
             "enregistrée : … ») ; elle ne dit pas si c'est juste. Les nombres s'écrivent avec un "
             'point (`12.5`) ou entre guillemets à la française (`"12,5 %"`) ; une lettre de choix '
             "s'écrit `\"C\"` ou simplement `C`. Ne modifiez pas les cellules de vérification.\n\n"
             "Avant de rendre, le bouton **Validate** de la barre d'outils liste les questions "
-            "encore sans réponse. L'interface de JupyterLab est en français avec le module de "
-            "langue installé (menu **Settings › Language › Français**)."
+            "encore sans réponse. Si JupyterLab s'affiche en anglais, choisissez le français "
+            "dans le menu **Settings › Language**."
         ),
         new_markdown_cell(PLACEHOLDER, metadata=_role("header")),
         new_code_cell(

@@ -2,8 +2,8 @@
 
 - Through nbgrader's exchange (JupyterHub): `generators.exchange.PersonalReleaseAssignment`
   puts every folder of release_per_student/ in the exchange; a student's *Fetch* brings
-  back their own. The students' side needs the product installed and the configuration
-  written to exports/nbgrader_config_eleves.py (for the hub's /etc/jupyter/).
+  back their own. The students' side needs the product installed and the folder written
+  to exports/jupyter_eleves/, copied as the hub's /etc/jupyter/ (`student_config`).
 - Without a hub: one zip per student, one per class and one for everyone in
   exports/distribution/<assignment>/, for the ENT, Moodle or a USB key.
 
@@ -42,9 +42,16 @@ from .exchange import (
 )
 from .roster import Student
 from .setup_course import gradebook_students
+from .student_config import (
+    DEFAULT_CONFIG_DIR,
+    STUDENT_CONFIG,
+    STUDENT_FOLDER,
+    check_config_dir,
+    nbgrader_config_text,
+    write_student_folder,
+)
 
 COURSE_CONFIG = "nbgrader_config.py"
-STUDENT_CONFIG = "nbgrader_config_eleves.py"
 EXCHANGE_ROOT_LINE = re.compile(r"^c\.Exchange\.root\s*=.*$", re.MULTILINE)
 
 COURSE_BLOCK = """
@@ -56,24 +63,6 @@ c.ExchangeFactory.fetch_assignment = "{fetch_assignment}"
 c.ExchangeFactory.list = "{list}"
 c.ExchangeFactory.release_feedback = "{release_feedback}"
 """
-
-STUDENT_CONFIG_TEXT = '''"""Configuration nbgrader des élèves du cours « {course_id} ».
-
-Écrite par « mercatique release ». À copier sur le JupyterHub dans
-/etc/jupyter/nbgrader_config.py (lue par le serveur de chaque élève et par la commande
-nbgrader). Le produit « mercatique » doit être installé
-dans l'environnement Python des élèves : l'onglet *Assignments* remet alors à chacun son
-propre notebook. Plusieurs cours sur le même hub : supprimez la ligne course_id (les
-élèves choisiront le cours dans l'onglet).
-"""
-
-c = get_config()  # noqa: F821 (provided by nbgrader)
-
-c.Exchange.root = {root}
-c.CourseDirectory.course_id = "{course_id}"
-c.ExchangeFactory.fetch_assignment = "{fetch_assignment}"
-c.ExchangeFactory.list = "{list}"
-'''
 
 ARCHIVE_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 
@@ -87,7 +76,8 @@ class ReleaseResult:
     missing: list[str] = field(default_factory=list)  # on the roster, no personal notebook
     distribution: Path | None = None
     archives: int = 0
-    student_config: Path | None = None
+    student_config: Path | None = None  # exports/nbgrader_config_eleves.py (old single file)
+    student_folder: Path | None = None  # exports/jupyter_eleves/, the hub's /etc/jupyter/
     course_config_changed: bool = False
 
 
@@ -249,10 +239,11 @@ def build_archives(course: Course, assignment: str, folders: dict[str, Path]) ->
     return target, count
 
 
-def write_student_config(course: Course, root: str) -> Path:
+def write_student_config(course: Course, root: str, config_dir: str = DEFAULT_CONFIG_DIR) -> Path:
+    """exports/jupyter_eleves/ for the hub's /etc/jupyter/, and the old single-file copy."""
+    write_student_folder(course.exports / STUDENT_FOLDER, course.course_id, root, config_dir)
     path = course.exports / STUDENT_CONFIG
-    text = STUDENT_CONFIG_TEXT.format(course_id=course.course_id, root=_literal(root), **PLUGINS)
-    write_atomic(path, text)
+    write_atomic(path, nbgrader_config_text(course.course_id, root, config_dir))
     path.chmod(0o644)
     return path
 
@@ -263,9 +254,14 @@ def release(
     exchange: str | os.PathLike | None = None,
     use_exchange: bool = True,
     archives: bool = True,
+    config_dir: str = DEFAULT_CONFIG_DIR,
 ) -> ReleaseResult:
-    """Publish every personal notebook of `assignment`; re-running it is safe and adds newcomers."""
+    """Publish every personal notebook of `assignment`; re-running it is safe and adds newcomers.
+
+    `config_dir`: where the hub administrator copies exports/jupyter_eleves/ (its settings
+    name their own absolute path)."""
     course.manifest(assignment)  # the assignment must exist
+    config_dir = check_config_dir(config_dir)
     folders = personal_notebooks(course, assignment)
     if not folders:
         raise MercatiqueError(
@@ -282,7 +278,8 @@ def release(
         result.protected = plugin.protected
         result.unprotected = plugin.unprotected
         result.course_config_changed = configure_course(course, root)
-        result.student_config = write_student_config(course, root)
+        result.student_config = write_student_config(course, root, config_dir)
+        result.student_folder = course.exports / STUDENT_FOLDER
     else:
         result.released = sorted(folders)
     if archives:

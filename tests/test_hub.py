@@ -1,7 +1,9 @@
 """The classroom loop on a real JupyterHub (issue 9), driven through the students' browser.
 
 The teacher (root, in a terminal) creates the course and `mercatique release`s the
-assignment into nbgrader's exchange; its student config becomes the hub's /etc/jupyter.
+assignment into nbgrader's exchange; the folder it writes, exports/jupyter_eleves/, becomes
+the hub's /etc/jupyter, and is all the students' side gets: JupyterLab then speaks French
+(to an English browser) and the menus the notebook's instructions name are there.
 Two local Unix users log in to `jupyterhub` (PAM, LocalProcessSpawner) and work in
 JupyterLab with nbgrader's student-side extensions: each fetches their own notebook from
 the *Assignments* tab, types their answers from its data, saves and submits. The teacher
@@ -41,6 +43,9 @@ ROSTER = [  # id (the Unix user), last name, first name
 ]
 BIN = Path(sys.executable).parent
 VIEWPORT = {"width": 1280, "height": 1500}
+# JupyterLab's menu bar in French (the language pack's « menu » context), nbgrader's
+# own menu untranslated (the pack has no nbgrader catalogue)
+FRENCH_MENUS = ["Fichier", "Édition", "Affichage", "Exécution", "Noyau", "Onglets", "Paramètres", "Aide"]
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +103,17 @@ def teacher_run(site, *args, cwd: Path | None = None) -> str:
 def release(site) -> None:
     """`mercatique release`: each student's own folder in the exchange, and the students' config.
 
-    The config it writes for the hub's /etc/jupyter/ goes, unchanged, to the folder the
-    students' servers read as theirs (JUPYTER_CONFIG_PATH), beside the extension settings.
+    Its exports/jupyter_eleves/ is copied, as it is, to the folder the students' servers
+    read as the hub's /etc/jupyter/ (JUPYTER_CONFIG_PATH), as the hub administrator would:
+    nothing of the students' configuration is written by this test.
     """
-    out = teacher_run(site, BIN / "mercatique", "release", site["course"], A, "--echange", site["exchange"])
-    config = site["course"] / "exports" / "nbgrader_config_eleves.py"
-    assert config.is_file(), out
-    harness.write_student_config(site["etc"], config.read_text(encoding="utf-8"))
+    out = teacher_run(
+        site, BIN / "mercatique", "release", site["course"], A,
+        "--echange", site["exchange"], "--dossier-config", site["etc"],
+    )  # fmt: skip
+    folder = site["course"] / "exports" / "jupyter_eleves"
+    assert (folder / "nbgrader_config.py").is_file(), out
+    shutil.copytree(folder, site["etc"])
 
 
 def key_rows(site) -> dict[str, dict[str, dict[str, str]]]:
@@ -166,7 +175,8 @@ class Screenshots:
 
 
 def log_in(browser, hub, student):
-    context = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+    # an English browser: French must come from the hub's configuration alone
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(f"{hub.url}/hub/login")
@@ -175,6 +185,32 @@ def log_in(browser, hub, student):
     page.click("#login_submit")
     page.wait_for_selector("#jp-main-dock-panel", timeout=180_000)  # the server spawns first
     return page
+
+
+def menu_bar(page) -> list[str]:
+    labels = page.locator("#jp-menu-panel .lm-MenuBar-itemLabel")
+    labels.first.wait_for()
+    return [text.strip() for text in labels.all_inner_texts()]
+
+
+def check_instruction_menus(page, notebook, shots: Screenshots, name: str) -> list[str]:
+    """Every « Menu › Item » path the notebook's instructions name (as the student reads them,
+    rendered) whose menu is in the menu bar: open the menu, find the item. Returns the paths."""
+    bar = menu_bar(page)
+    named = notebook.locator(".jp-MarkdownCell").first.locator("strong", has_text="›").all_inner_texts()
+    paths = [[part.strip() for part in text.split("›")] for text in named]
+    checked = [path for path in paths if path[0] in bar]
+    for top, *items in checked:
+        page.locator("#jp-menu-panel .lm-MenuBar-item", has_text=top).first.click()
+        for item in items:
+            entry = page.locator(".lm-Menu:visible .lm-Menu-itemLabel").get_by_text(item, exact=True)
+            entry.last.wait_for()
+            if item != items[-1]:
+                entry.last.hover()
+        shots.take(page, f"{name}-menu-{top}")
+        page.keyboard.press("Escape")
+        page.locator(".lm-Menu:visible").first.wait_for(state="detached")
+    return [" › ".join(path) for path in checked]
 
 
 def open_assignments(page) -> None:
@@ -208,6 +244,14 @@ def answer_and_submit(page, answers: list[str], shots: Screenshots, name: str, f
         page.keyboard.type(text)
         page.keyboard.press("Escape")
     assert todo.count() == 0
+    # JupyterLab speaks French, and the menus the instructions name are there
+    bar = menu_bar(page)
+    assert all(menu in bar for menu in FRENCH_MENUS), bar
+    assert not {"File", "Edit", "Kernel", "Run"} & set(bar), bar
+    assert "Nbgrader" in bar
+    followed = check_instruction_menus(page, notebook, shots, name)
+    assert "Exécution › Exécuter toutes les cellules" in followed, followed
+    assert any(path.startswith("Noyau › ") for path in followed), followed
     page.keyboard.press("Control+s")
     page.locator(".jp-mod-current.jp-mod-dirty").wait_for(state="detached")
     shots.take(page, f"{name}-notebook-answers")

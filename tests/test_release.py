@@ -105,6 +105,7 @@ def test_archives_one_per_student_named_for_the_teacher_by_class_and_for_everyon
             == course.per_student_notebook("e3", A).read_bytes()
         )
     assert not (course.exports / "nbgrader_config_eleves.py").exists()  # no exchange asked
+    assert not (course.exports / "jupyter_eleves").exists()
 
 
 def test_archives_without_groups_have_no_class_level(course):
@@ -246,6 +247,7 @@ def test_an_unusable_exchange_folder_is_refused_in_french_and_the_course_is_left
     assert (course.root / "nbgrader_config.py").read_text("utf-8") == config
     assert not (course.exports / "distribution").exists()
     assert not (course.exports / "nbgrader_config_eleves.py").exists()
+    assert not (course.exports / "jupyter_eleves").exists()
 
 
 def test_a_student_id_that_is_a_path_or_a_pattern_is_refused(course, tmp_path):
@@ -265,3 +267,75 @@ def test_release_names_the_students_of_the_roster_who_have_no_personal_notebook(
     assert "dans l'échange" not in result.output
     folder = course.exports / "distribution" / A
     assert not any("e3" in p.name for p in folder.rglob("*.zip"))
+
+
+def test_release_writes_the_students_etc_jupyter_folder_and_jupyterlab_reads_it_in_french(course, tmp_path):
+    """exports/jupyter_eleves/, copied where --dossier-config says, is all a student's server
+    needs: JupyterLab (its own config loading and settings code) finds French by default."""
+    from jupyterlab.labapp import LabApp
+    from jupyterlab_server.settings_utils import get_settings
+    from jupyterlab_server.translation_utils import get_language_packs
+    from notebook.app import JupyterNotebookApp
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+    exchange, etc = tmp_path / "ex", tmp_path / "hub" / "etc-jupyter"
+    result = run("release", course.root, A, "--echange", exchange, "--dossier-config", etc)
+    assert result.exit_code == 0, result.output
+    folder = course.exports / "jupyter_eleves"
+    assert str(folder) in result.output and f"{etc}/" in result.output
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
+        "LISEZMOI.txt",
+        "jupyter_server_config.json",
+        "lab/settings/overrides.json",
+        "labconfig/page_config.json",
+        "nbgrader_config.py",
+    ]
+    assert all(p.stat().st_mode & 0o777 == (0o755 if p.is_dir() else 0o644) for p in folder.rglob("*"))
+    assert not [p for p in course.exports.iterdir() if p.name.startswith(".")]  # no staging left
+    assert f"sudo cp -r jupyter_eleves/. {etc}/" in (folder / "LISEZMOI.txt").read_text("utf-8")
+    # the single file earlier versions wrote is still there, the same as the folder's
+    old = course.exports / "nbgrader_config_eleves.py"
+    assert old.read_text("utf-8") == (folder / "nbgrader_config.py").read_text("utf-8")
+
+    shutil.copytree(folder, etc)  # what the hub administrator does
+    nbgrader = PyFileConfigLoader("nbgrader_config.py", path=str(etc)).load_config()
+    assert nbgrader.Exchange.root == str(exchange.resolve())
+    assert nbgrader.CourseDirectory.course_id == course.course_id
+    assert nbgrader.ExchangeFactory.fetch_assignment == "generators.exchange.PersonalFetchAssignment"
+    server = JSONFileConfigLoader("jupyter_server_config.json", path=str(etc)).load_config()
+    extensions = server.ServerApp.jpserver_extensions
+    assert extensions["nbgrader.server_extensions.assignment_list"] is True
+    assert extensions["nbgrader.server_extensions.formgrader"] is False
+    lab = LabApp(config=server)
+    assert lab.app_settings_dir == str(etc / "lab" / "settings")
+    assert JupyterNotebookApp(config=server).app_settings_dir == lab.app_settings_dir  # Notebook 7 too
+    settings, _ = get_settings(
+        lab.app_settings_dir,
+        lab.schemas_dir,
+        str(tmp_path / "user-settings"),
+        schema_name="@jupyterlab/translation-extension:plugin",
+    )
+    assert settings["schema"]["properties"]["locale"]["default"] == "fr_FR"
+    assert "fr_FR" in get_language_packs()[0]  # the product's dependency brings the pack
+
+
+def test_a_relative_config_folder_is_refused_before_anything_changes(course, tmp_path):
+    config = (course.root / "nbgrader_config.py").read_text("utf-8")
+    result = run("release", course.root, A, "--echange", tmp_path / "ex", "--dossier-config", "etc/jupyter")
+    assert result.exit_code == 2
+    assert "--dossier-config « etc/jupyter »" in result.output and "chemin absolu" in result.output
+    assert (course.root / "nbgrader_config.py").read_text("utf-8") == config
+    assert not (tmp_path / "ex").exists()
+    assert not (course.exports / "jupyter_eleves").exists()
+
+
+def test_a_second_release_replaces_the_students_folder_whole(course, tmp_path):
+    release(course, A, exchange=tmp_path / "ex1", archives=False)
+    folder = course.exports / "jupyter_eleves"
+    (folder / "reste.txt").write_text("d'une ancienne version")
+    release(course, A, exchange=tmp_path / "ex2", archives=False, config_dir="/opt/hub/etc/jupyter/")
+    assert not (folder / "reste.txt").exists()
+    assert str(tmp_path / "ex2") in (folder / "nbgrader_config.py").read_text("utf-8")
+    server = (folder / "jupyter_server_config.json").read_text("utf-8")
+    assert '"/opt/hub/etc/jupyter/lab/settings"' in server
+    assert not [p for p in course.exports.iterdir() if p.name.startswith(".")]

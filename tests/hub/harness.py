@@ -8,7 +8,6 @@ JupyterLab runs as that user from the venv that `make hub-deps` builds under /op
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -40,30 +39,6 @@ CHROMIUM_ARGS = [
 ]
 USER_PREFIX = "mqh"
 
-# Student side only: the Assignments tab (and Validate); no formgrader, course list or
-# assignment creation for students (nbgrader's installation guide names these).
-STUDENT_SERVER_CONFIG = {
-    "ServerApp": {
-        "jpserver_extensions": {
-            "nbgrader.server_extensions.formgrader": False,
-            "nbgrader.server_extensions.course_list": False,
-            "nbgrader.server_extensions.assignment_list": True,
-            "nbgrader.server_extensions.validate_assignment": True,
-        }
-    },
-    # loopback only: no news feed, no update check
-    "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
-}
-STUDENT_PAGE_CONFIG = {
-    "disabledExtensions": {
-        "@jupyter/nbgrader:formgrader": True,
-        "@jupyter/nbgrader:course-list": True,
-        "@jupyter/nbgrader:create-assignment": True,
-        "@jupyterlab/apputils-extension:announcements": True,
-    }
-}
-
-
 def missing_requirements() -> str | None:
     """Why this machine cannot run the hub test, in one sentence (None when it can)."""
     if os.geteuid() != 0:
@@ -84,7 +59,8 @@ def install_product() -> None:
     """Install the code under test, non-editable, into the students' venv.
 
     From a clean copy of the sources: an in-tree build would leave build/ and
-    *.egg-info in the worktree. Dependencies come from `make hub-deps`.
+    *.egg-info in the worktree. Dependencies come from `make hub-deps`; a dependency
+    added since (the French language pack, say) fails here rather than in the browser.
     """
     with tempfile.TemporaryDirectory(prefix="mqh-src-") as tmp:
         src = Path(tmp) / "mercatique"
@@ -97,6 +73,11 @@ def install_product() -> None:
              "--force-reinstall", str(src)],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
+    pip = [HUB_VENV / "bin" / "python", "-m", "pip"]
+    check = subprocess.run([*pip, "check"], capture_output=True, text=True)
+    if check.returncode != 0:
+        missing = f"dépendances manquantes dans {HUB_VENV} : lancez « make hub-deps »"
+        raise RuntimeError(f"{missing}\n{check.stdout}")
 
 
 def free_port() -> int:
@@ -147,17 +128,6 @@ def create_student(name: str, homes: Path) -> Student:
     password = secrets.token_urlsafe(12)
     subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True, capture_output=True)
     return Student(name, password, home)
-
-
-def write_student_config(folder: Path, nbgrader_config: str) -> None:
-    """The hub's /etc/jupyter: nbgrader's student config and the student-side extensions."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "nbgrader_config.py").write_text(nbgrader_config, encoding="utf-8")
-    (folder / "jupyter_server_config.json").write_text(json.dumps(STUDENT_SERVER_CONFIG, indent=1))
-    (folder / "labconfig").mkdir(exist_ok=True)
-    (folder / "labconfig" / "page_config.json").write_text(json.dumps(STUDENT_PAGE_CONFIG, indent=1))
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 class Hub:

@@ -65,7 +65,7 @@ def list_command(chapter: str | None, tag: str | None) -> None:
 
 
 @main.command()
-@click.argument("exercise_id")
+@click.argument("exercise_id", metavar="EXERCICE")
 @click.option("--seed", type=int, default=1, show_default=True, help="Numéro de tirage.")
 def preview(exercise_id: str, seed: int) -> None:
     """Une variante d'un exercice : énoncé, réponses attendues et corrigé."""
@@ -77,7 +77,7 @@ def preview(exercise_id: str, seed: int) -> None:
 
 
 @main.command()
-@click.argument("exercise_ids", nargs=-1)
+@click.argument("exercise_ids", metavar="EXERCICE...", nargs=-1)
 @click.option("--seeds", type=int, default=1000, show_default=True, help="Nombre de tirages testés.")
 def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
     """Teste les exercices sur de nombreux tirages (tous si aucun identifiant n'est donné)."""
@@ -111,7 +111,7 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
 
 
 @main.command()
-@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("course_dir", metavar="COURS", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--roster",
     required=True,
@@ -151,9 +151,9 @@ def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | No
 
 
 @main.command("assign")
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment")
-@click.argument("exercise_ids", nargs=-1, required=True)
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment", metavar="DEVOIR")
+@click.argument("exercise_ids", metavar="EXERCICE...", nargs=-1, required=True)
 @click.option(
     "--due",
     "--date-limite",
@@ -177,7 +177,7 @@ def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | No
 )
 def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, ...], due: str | None,
                    fuseau: str | None, late_penalty: str | None, remplacer: bool) -> None:  # fmt: skip
-    """Crée le devoir ASSIGNMENT : un notebook par élève et le corrigé de l'enseignant."""
+    """Crée le devoir DEVOIR : un notebook par élève et le corrigé de l'enseignant."""
     from .assign import assign
     from .course import check_assignment_name, open_course
     from .setup_course import gradebook_students
@@ -241,8 +241,8 @@ def _print_report(report) -> None:
 
 
 @main.command("grade")
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment")
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment", metavar="DEVOIR")
 @click.option("--force", is_flag=True, help="Recorrige aussi les copies déjà corrigées et inchangées.")
 @click.option(
     "--workers",
@@ -288,7 +288,7 @@ def _print_report(report) -> None:
 def grade_command(course_dir: Path, assignment: str, force: bool, workers: int | None, timeout: int,
                   notebook_timeout: int, memory: int, no_sandbox: bool,
                   only: tuple[str, ...]) -> None:  # fmt: skip
-    """Corrige les copies de submitted/ et écrit exports/ASSIGNMENT_grades.csv."""
+    """Corrige les copies de submitted/ et écrit exports/DEVOIR_grades.csv."""
     from .course import open_course
     from .grade import grade
     from .sandbox import Limits
@@ -308,9 +308,9 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
 
 
 @main.command()
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment")
-@click.argument("zip_or_folder", type=click.Path(exists=True, path_type=Path))
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment", metavar="DEVOIR")
+@click.argument("zip_or_folder", metavar="ARCHIVE", type=click.Path(exists=True, path_type=Path))
 def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
     """Importe l'archive Moodle des travaux remis dans submitted/ (élèves reconnus par leur nom)."""
     from .collect import collect as collect_archive
@@ -336,10 +336,10 @@ def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
 
 
 @main.command()
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment")
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment", metavar="DEVOIR")
 def feedback(course_dir: Path, assignment: str) -> None:
-    """Une page de correction HTML par élève, dans feedback/<id>/ASSIGNMENT/."""
+    """Une page de correction HTML par élève, dans feedback/<id>/DEVOIR/."""
     from .course import open_course
     from .feedback import feedback_pages
 
@@ -359,8 +359,8 @@ def feedback(course_dir: Path, assignment: str) -> None:
 
 
 @main.command("release")
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment")
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment", metavar="DEVOIR")
 @click.option(
     "--echange",
     "exchange",
@@ -419,8 +419,8 @@ def release_command(
 
 
 @main.command("release_feedback")
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment")
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment", metavar="DEVOIR")
 @click.option(
     "--echange",
     "exchange",
@@ -446,8 +446,8 @@ def release_feedback_command(course_dir: Path, assignment: str, exchange: Path |
 
 
 @main.command()
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment")
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment", metavar="DEVOIR")
 def report(course_dir: Path, assignment: str) -> None:
     """Le bilan de la classe pour l'enseignant (une page HTML, graphiques compris)."""
     from .course import open_course
@@ -457,8 +457,8 @@ def report(course_dir: Path, assignment: str) -> None:
 
 
 @main.command("export")
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment")
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("assignment", metavar="DEVOIR")
 @click.option(
     "--format",
     "formats",
@@ -575,7 +575,7 @@ def _print_import(report, source: str | None) -> None:
 
 
 @roster_group.command("add")
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--nom", required=True, help="Nom de famille.")
 @click.option("--prenom", "--prénom", "prenom", required=True, help="Prénom.")
 @click.option("--classe", default="", help="Classe ou groupe (ex. 1STMG2).")
@@ -595,8 +595,8 @@ def roster_add(course_dir: Path, nom: str, prenom: str, classe: str, email: str,
 
 
 @roster_group.command("import")
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("roster_csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("roster_csv", metavar="LISTE_CSV", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--essai", is_flag=True, help="N'écrit rien : montre seulement ce que l'import ferait.")
 def roster_import(course_dir: Path, roster_csv: Path, essai: bool) -> None:
     """Ajoute les nouveaux élèves d'une liste de classe ; personne n'est supprimé, ni ses notes."""
@@ -610,7 +610,7 @@ def roster_import(course_dir: Path, roster_csv: Path, essai: bool) -> None:
 
 
 @roster_group.command("list")
-@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def roster_list(course_dir: Path) -> None:
     """Les élèves du cours, classe par classe."""
     from .course import open_course

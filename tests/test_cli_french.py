@@ -9,7 +9,8 @@ from generators.cli import main
 from tests.helpers import run
 
 ENGLISH = ("Usage:", "Show this message", "Error:", "Missing argument", "Try '", "No such option",
-           "does not exist", "Show the version", "Options:", "Commands:")  # fmt: skip
+           "does not exist", "Show the version", "Options:", "Commands:", "COURSE_DIR", "ASSIGNMENT",
+           "EXERCISE_ID", "ZIP_OR_FOLDER")  # fmt: skip
 
 
 def test_compiled_catalogue_matches_its_source():
@@ -49,7 +50,7 @@ def test_every_command_help_is_french(command):
 def test_missing_argument_is_french():
     result = run("grade")
     assert result.exit_code == 2
-    assert "Erreur\u00a0: Argument manquant\u00a0:" in result.output
+    assert "Erreur\u00a0: Argument manquant\u00a0: 'COURS'" in result.output
     assert "Pour l'aide, tapez «\u00a0" in result.output
     _no_english(result.output)
 

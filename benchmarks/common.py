@@ -20,7 +20,7 @@ def class_roster(folder: Path, size: int) -> Path:
 
 def scratch_course(size: int, name: str = "cours"):
     folder = Path(tempfile.mkdtemp(prefix="mercatique-bench-"))
-    course, _ = init_course(folder / name, class_roster(folder, size), "bench")
+    course, _, _ = init_course(folder / name, class_roster(folder, size), "bench")
     return folder, course
 
 

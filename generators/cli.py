@@ -135,13 +135,17 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
 def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | None,
          previous: Path | None) -> None:  # fmt: skip
     """Crée un cours nbgrader et importe la liste de classe."""
+    from .sanitize import for_terminal
     from .setup_course import init_course, init_course_from
 
+    warnings: list[str] = []
     if previous is not None:
         course, students, assignments = init_course_from(course_dir, previous, roster, course_id, db_url)
     else:
-        (course, students), assignments = init_course(course_dir, roster, course_id, db_url), []
+        (course, students, warnings), assignments = init_course(course_dir, roster, course_id, db_url), []
     click.echo(f"Cours « {course.course_id} » créé dans {course.root} avec {len(students)} élèves.")
+    for warning in warnings:
+        click.secho(f"  - {for_terminal(warning)}", fg="yellow")
     if previous is not None:
         listed = ", ".join(assignments) if assignments else "aucun"
         click.echo(f"Devoirs repris de {previous} : {listed} (notebooks personnels régénérés).")

@@ -40,7 +40,7 @@ def run_demo(folder: Path, echo, progress_factory) -> Demo:
     folder = folder.resolve()
     if folder.exists():
         shutil.rmtree(folder)
-    course, students = init_course(folder, demo_roster(), "demo-mercatique")
+    course, students, _ = init_course(folder, demo_roster(), "demo-mercatique")
     echo(f"1/5 Cours créé dans {folder} ({len(students)} élèves).")
     with progress_factory(len(students), "2/5 Notebooks personnalisés") as bar:
         result = assign(

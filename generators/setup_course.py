@@ -26,7 +26,7 @@ from .course import (
     write_atomic,
 )
 from .errors import MercatiqueError
-from .roster import STORED_ROSTER, Student, read_roster, read_stored_groups, stored_roster_text
+from .roster import STORED_ROSTER, Student, load_roster, read_stored_groups, stored_roster_text
 
 COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -109,12 +109,14 @@ c.ExchangeFactory.release_feedback = "generators.exchange.ExchangeOnlyReleaseFee
 
 def init_course(
     root: Path, roster_path: Path, course_id: str | None = None, db_url: str | None = None
-) -> tuple[Course, list[Student]]:
-    """Create the course; the roster is checked whole before anything is written.
+) -> tuple[Course, list[Student], list[str]]:
+    """Create the course: (course, students, the class list's warnings for the teacher).
 
-    The gradebook is SQLite in the course folder unless `db_url` names another database
-    (PostgreSQL for a school: postgresql://user:password@host/database). A SQLite file
-    inside the folder is recorded relative to it: the course can be moved or copied.
+    The roster is checked whole before anything is written, and a failure while writing
+    removes what this call created (the folder is as it was). The gradebook is SQLite in
+    the course folder unless `db_url` names another database (PostgreSQL for a school:
+    postgresql://user:password@host/database). A SQLite file inside the folder is recorded
+    relative to it: the course can be moved or copied.
     """
     root = Path(root).resolve()
     course_id = course_id or root.name
@@ -123,7 +125,8 @@ def init_course(
             f"identifiant de cours « {course_id} » invalide : lettres sans accent, chiffres, - ou _ "
             "(choisissez-le avec --course-id)"
         )
-    students = read_roster(roster_path)
+    roster = load_roster(roster_path)
+    students = roster.students
     course = Course(root)
     if (course.private / "course.json").exists():
         raise MercatiqueError(f"{root} contient déjà un cours ; choisissez un autre dossier.")
@@ -136,6 +139,17 @@ def init_course(
     if path is not None and db_url != LOCAL_SQLITE and not os.path.isabs(path):
         db_url = with_sqlite_path(db_url, os.path.abspath(path))  # as typed: from the current folder
     db_url = portable_db_url(db_url, root)
+    before = set(root.iterdir()) if root.is_dir() else None
+    try:
+        _write_new_course(course, course_id, db_url, students)
+    except BaseException:
+        _remove_created(root, before)
+        raise
+    return course, students, roster.warnings
+
+
+def _write_new_course(course: Course, course_id: str, db_url: str, students: list[Student]) -> None:
+    root = course.root
     root.mkdir(parents=True, exist_ok=True)
     (root / "source").mkdir(exist_ok=True)
     course.exports.mkdir(exist_ok=True)
@@ -154,7 +168,18 @@ def init_course(
         json.dumps({"course_id": course_id, "db_url": db_url}, indent=1),
     )
     write_atomic(course.private / ".gitignore", "*\n")
-    return course, students
+
+
+def _remove_created(root: Path, before: set[Path] | None) -> None:
+    """Undo a failed `init`: the folder it made, or what it added to an existing one."""
+    if before is None:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for path in set(root.iterdir()) - before:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _resolved(db_url: str, root: Path) -> str:
@@ -194,7 +219,7 @@ def init_course_from(
     root.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".init", dir=root.parent))
     try:
-        course, students = init_course(building / "cours", roster_path, course_id or root.name, db_url)
+        course, students, _ = init_course(building / "cours", roster_path, course_id or root.name, db_url)
         settings = {k: v for k, v in previous.config.items() if k not in SETTINGS_NOT_COPIED}
         if settings:
             write_atomic(course.private / "course.json", json.dumps({**course.config, **settings}, indent=1))
@@ -210,12 +235,25 @@ def init_course_from(
     return open_course(root), students, assignments
 
 
+def _without_password(db_url: str) -> str:
+    """The database address as it may be shown on screen (password masked)."""
+    return re.sub(r"^([a-z0-9+]+://[^:/@]+):[^@]*@", r"\1:***@", db_url)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _import_students(db_url: str, course_id: str, students: list[Student]) -> None:
     """One transaction: the gradebook gets every student or none."""
     try:
         gradebook = Gradebook(db_url, course_id)
     except Exception as exc:
-        raise MercatiqueError(f"impossible d'ouvrir le carnet de notes {db_url} : {exc}") from None
+        raise MercatiqueError(
+            f"impossible d'ouvrir le carnet de notes {_without_password(db_url)} : vérifiez l'adresse, "
+            "le serveur de base de données et les droits. Détail technique : "
+            + _first_line(getattr(exc, "orig", None) or exc)
+        ) from None
     with gradebook as gb:
         try:
             for s in students:

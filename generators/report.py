@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import formatting  # noqa: E402
+from .collect import last_collect  # noqa: E402
 from .course import Course, write_atomic  # noqa: E402
 from .errors import MercatiqueError  # noqa: E402
 from .exports import ABSENT, GRADED, PENDING, UNREADABLE, Result, class_results, groups_of  # noqa: E402
@@ -194,6 +195,12 @@ def build_report(course: Course, assignment: str) -> Path:
         for s, r in sorted(records.items())
         for problem in r.get("problems", [])
     ]
+    collected = last_collect(course, assignment)  # what the Moodle collect set aside or chose
+    flags += [
+        {"student": note.student or note.who,
+         "reason": "ramassage Moodle" + (f", « {note.file} »" if note.file else "") + f" : {note.message}"}
+        for note in (collected.notes if collected else [])
+    ]  # fmt: skip
     screening = GradingReport()
     screen_submissions(course, assignment, set(students), screening)
     unknown = "identifiant absent de la liste de classe"

@@ -320,6 +320,8 @@ def test_collect_a_moodle_zip_into_submitted(tmp_path):
             student = students[student_id]
             folder = f"{student.first_name} {student.last_name}_{number}_assignsubmission_file_"
             z.writestr(f"{folder}/mon-devoir.ipynb", nbformat.writes(c.released(student_id)))
+            if number == 100:  # the first student also uploaded something that is not a zip
+                z.writestr(f"{folder}/brouillon.zip", "pas une archive")
         z.writestr("Personne Inconnue_999_assignsubmission_file_/devoir.ipynb", "{}")
     result = run("collect", root, "devoir-1", archive)
     assert result.exit_code == 0, result.output
@@ -328,3 +330,7 @@ def test_collect_a_moodle_zip_into_submitted(tmp_path):
     for student_id in sorted(c.rows)[:4]:
         assert (root / "submitted" / student_id / "devoir-1" / "devoir-1.ipynb").is_file()
     assert run("grade", root, "devoir-1").exit_code == 0
+    # what collect set aside is a line of the teacher's report, with the student's name
+    assert run("report", root, "devoir-1").exit_code == 0
+    page = (root / "exports" / "devoir-1_bilan.html").read_text("utf-8")
+    assert "ramassage Moodle" in page and "brouillon.zip" in page

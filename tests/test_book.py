@@ -12,18 +12,9 @@ import pytest
 
 from generators.book import PROJECT_ROOT, build_book
 from generators.book_ext import glossary_entries
+from tests.browser import CHROMIUM, launch
 
 pytestmark = pytest.mark.slow
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = PROJECT_ROOT / "_build" / "screenshots"
 
 
@@ -34,12 +25,12 @@ def html() -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
+    if shutil.which(CHROMIUM) is None:
         pytest.fail("Chromium est requis pour ces tests : apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        instance = launch(pw)
         yield instance
         instance.close()
 

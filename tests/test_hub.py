@@ -29,6 +29,7 @@ import nbformat
 import pytest
 
 from generators.course import open_course
+from tests.browser import launch
 from tests.helpers import read_csv
 from tests.hub import harness
 
@@ -300,7 +301,7 @@ def test_classroom_loop_on_jupyterhub(hub_site, tmp_path):
             assert (cat.returncode == 0) == (reader == owner), (reader, owner, cat.stderr)
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=harness.CHROMIUM, args=harness.CHROMIUM_ARGS)
+        browser = launch(pw)
         pages = {}
         try:
             for name, student in site["students"].items():

@@ -263,7 +263,6 @@ def jupyterlab(tmp_path_factory):
     """JupyterLab in French (the language pack), on loopback, with a partly answered notebook."""
     import json
     import os
-    import shutil
     import socket
     import subprocess
     import sys
@@ -305,10 +304,10 @@ def jupyterlab(tmp_path_factory):
                 time.sleep(0.5)
         from playwright.sync_api import sync_playwright
 
+        from tests.browser import launch
+
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = launch(pw)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
             page.goto(f"http://127.0.0.1:{port}/lab/tree/devoir.ipynb?token=jeton")

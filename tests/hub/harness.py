@@ -21,22 +21,14 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.browser import CHROMIUM
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 HUB_VENV = Path(os.environ.get("MERCATIQUE_HUB_VENV", "/opt/mercatique-hub-venv"))
 HUB_NODE = Path(os.environ.get("MERCATIQUE_HUB_NODE", "/opt/mercatique-hub-node"))
 CHP_BIN = HUB_NODE / "node_modules" / ".bin"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
 USER_PREFIX = "mqh"
 
 def missing_requirements() -> str | None:

@@ -29,7 +29,7 @@ import nbformat
 import pytest
 
 from generators.course import open_course
-from tests.browser import launch
+from tests.browser import Screenshots, launch
 from tests.helpers import read_csv
 from tests.hub import harness
 
@@ -158,21 +158,6 @@ def given_data(notebook: Path) -> dict[str, float]:
 def flat(text: str) -> str:
     """Page text without any kind of space, to compare numbers whatever their separators."""
     return re.sub(r"\s+", "", text.replace("\u00a0", " ").replace("\u202f", " "))
-
-
-class Screenshots:
-    def __init__(self, folder: Path):
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.extra = os.environ.get("MERCATIQUE_SCREENSHOTS")
-
-    def take(self, page, name: str) -> Path:
-        path = self.folder / f"{name}.png"
-        page.screenshot(path=str(path))
-        if self.extra:
-            Path(self.extra).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, Path(self.extra) / path.name)
-        return path
 
 
 def log_in(browser, hub, student):

@@ -17,6 +17,7 @@ from generators.notebook import (
 )
 from generators.roster import Student
 from generators.variants import student_variant
+from tests.browser import Screenshots
 
 EXERCISES = [find_exercise("fnac-campagne-emailing"), find_exercise("oasis-page-facebook")]
 SLOTS = plan_slots(EXERCISES)
@@ -326,7 +327,7 @@ def jupyterlab(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_in_french_jupyterlab_run_all_shows_each_report_and_goes_past_a_typo(jupyterlab):
+def test_in_french_jupyterlab_run_all_shows_each_report_and_goes_past_a_typo(jupyterlab, tmp_path):
     page = jupyterlab
     page.get_by_role("menuitem", name="Exécution").click()  # the menus the instructions name
     page.get_by_role("menuitem", name="Exécuter toutes les cellules").first.click()
@@ -336,10 +337,11 @@ def test_in_french_jupyterlab_run_all_shows_each_report_and_goes_past_a_typo(jup
     assert any(o.startswith("Aucune réponse enregistrée : cout_par_lead n'est pas défini") for o in outputs)
     assert "Aucune réponse enregistrée : remplacez ... par votre calcul" in outputs
     assert page.locator(".jp-InputPlaceholder").count() == 1  # the helper's source is folded
+    Screenshots(tmp_path).take(page, "notebook-apres-tout-executer")
 
 
 @pytest.mark.slow
-def test_in_jupyterlab_the_validate_button_lists_the_unanswered_questions(jupyterlab):
+def test_in_jupyterlab_the_validate_button_lists_the_unanswered_questions(jupyterlab, tmp_path):
     page = jupyterlab
     page.locator(".jp-Toolbar").get_by_text("Validate").click()
     message = page.locator("#validation-message")
@@ -348,3 +350,4 @@ def test_in_jupyterlab_the_validate_button_lists_the_unanswered_questions(jupyte
     assert "Question sans réponse (cout_par_lead)" in text and "n'est pas défini" in text
     assert "Question sans réponse (taux_de_conversion)" in text
     assert "choix_indicateur)" not in text  # answered with a bare letter
+    Screenshots(tmp_path).take(page, "notebook-validate")

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,20 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_folder(staging: Path, target: Path) -> None:
+    """Put a folder built aside (`staging`, next to `target`) in place of `target`, whole.
+
+    The old folder is first moved out of the way, then removed: a reader sees the old
+    folder or the new one, never a mix."""
+    if target.exists():
+        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
+        target.rename(old / "x")
+        staging.rename(target)
+        shutil.rmtree(old)
+    else:
+        staging.rename(target)
 
 
 def csv_text(header, rows, delimiter: str = ",") -> str:

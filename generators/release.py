@@ -31,7 +31,7 @@ from nbgrader.exchange import ExchangeError
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from .course import Course, write_atomic
+from .course import Course, replace_folder, write_atomic
 from .errors import MercatiqueError
 from .exchange import (
     DEFAULT_ROOT,
@@ -226,13 +226,7 @@ def build_archives(course: Course, assignment: str, folders: dict[str, Path]) ->
         for path in staging.rglob("*"):
             path.chmod(0o755 if path.is_dir() else 0o644)
         staging.chmod(0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=".old-"))
-            target.rename(old / "x")
-            staging.rename(target)
-            shutil.rmtree(old)
-        else:
-            staging.rename(target)
+        replace_folder(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from .course import write_atomic
+from .course import replace_folder, write_atomic
 from .errors import MercatiqueError
 from .exchange import PLUGINS
 
@@ -164,13 +164,7 @@ def write_student_folder(target: Path, course_id: str, root: str, config_dir: st
             write_atomic(staging / name, text)
         for path in [staging, *staging.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
-            target.rename(old / "x")
-            staging.rename(target)
-            shutil.rmtree(old)
-        else:
-            staging.rename(target)
+        replace_folder(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -38,6 +38,11 @@ def templates() -> Environment:
     )
 
 
+def render_page(template: str, **context) -> str:
+    """A page for a student or the teacher, with French typography applied once, here."""
+    return formatting.french_spacing_html(templates().get_template(template).render(**context))
+
+
 def read_verdicts(course: Course, assignment: str) -> dict[str, dict]:
     folder = course.private / "verdicts" / assignment
     records = {}
@@ -86,19 +91,16 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
                 "questions": questions,
                 "solution": to_html(render.solution(variant)),
             })  # fmt: skip
-        page = (
-            templates()
-            .get_template("feedback.html.j2")
-            .render(
-                assignment=assignment,
-                student=students[student_id],
-                score=formatting.number(round(result.score, 2)),
-                max_score=formatting.number(result.max_score),
-                penalty=formatting.number(round(result.penalty, 2)) if result.penalty else "",
-                late=result.late,
-                problems=[for_terminal(p, 500) for p in record.get("problems", [])],
-                exercises=blocks,
-            )
+        page = render_page(
+            "feedback.html.j2",
+            assignment=assignment,
+            student=students[student_id],
+            score=formatting.number(round(result.score, 2)),
+            max_score=formatting.number(result.max_score),
+            penalty=formatting.number(round(result.penalty, 2)) if result.penalty else "",
+            late=result.late,
+            problems=[for_terminal(p, 500) for p in record.get("problems", [])],
+            exercises=blocks,
         )
         path = course.root / "feedback" / student_id / assignment / f"{assignment}.html"
         write_atomic(path, page)

@@ -25,7 +25,7 @@ from .collect import last_collect  # noqa: E402
 from .course import Course, write_atomic  # noqa: E402
 from .errors import MercatiqueError  # noqa: E402
 from .exports import ABSENT, GRADED, PENDING, UNREADABLE, Result, class_results, groups_of  # noqa: E402
-from .feedback import read_verdicts, templates  # noqa: E402
+from .feedback import read_verdicts, render_page  # noqa: E402
 from .grade import GradingReport, Journal, screen_submissions  # noqa: E402
 from .sanitize import for_terminal  # noqa: E402
 from .verdicts import CORRECT, MISSING, MISTAKE  # noqa: E402
@@ -233,26 +233,23 @@ def build_report(course: Course, assignment: str) -> Path:
     if not group_names or any(not r.group for r in results):
         rest = [_student_row(r, records) for r in results if not r.group]
         sections.append({"name": "sans groupe" if group_names else "", "students": rest})
-    page = (
-        templates()
-        .get_template("report.html.j2")
-        .render(
-            assignment=assignment,
-            summary={
-                **_group_summary("", results),
-                "mean": formatting.number(round(scores.mean(), 2)),
-                "median": formatting.number(round(scores.median(), 2)),
-                "min": formatting.number(round(scores.min(), 2)),
-                "top": formatting.number(round(scores.max(), 2)),
-                "max": formatting.number(max_score),
-            },
-            groups=[_group_summary(g, [r for r in results if r.group == g]) for g in group_names],
-            sections=sections,
-            charts={"scores": scores_png, "questions": questions_png},
-            questions=questions,
-            mistakes=[{"key": k, "message": m, "count": n} for (k, m), n in mistakes.items()],
-            flags=flags,
-        )
+    page = render_page(
+        "report.html.j2",
+        assignment=assignment,
+        summary={
+            **_group_summary("", results),
+            "mean": formatting.number(round(scores.mean(), 2)),
+            "median": formatting.number(round(scores.median(), 2)),
+            "min": formatting.number(round(scores.min(), 2)),
+            "top": formatting.number(round(scores.max(), 2)),
+            "max": formatting.number(max_score),
+        },
+        groups=[_group_summary(g, [r for r in results if r.group == g]) for g in group_names],
+        sections=sections,
+        charts={"scores": scores_png, "questions": questions_png},
+        questions=questions,
+        mistakes=[{"key": k, "message": m, "count": n} for (k, m), n in mistakes.items()],
+        flags=flags,
     )
     path = course.exports / f"{assignment}_bilan.html"
     write_atomic(path, page)

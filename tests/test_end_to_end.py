@@ -253,7 +253,7 @@ def test_feedback_pages_show_answers_diagnosis_and_no_test_code_or_secret(graded
         assert "_rapport" not in page and "mercatique.answer" not in page and secret not in page
     half = sorted(c.rows)[2]
     page = (c.root / "feedback" / half / A / f"{A}.html").read_text(encoding="utf-8")
-    assert f"Note : {grades[half]['score']} / " in page.replace("\u202f", "")
+    assert f"Note\u00a0: {grades[half]['score']} / " in page.replace("\u202f", "")
 
 
 def test_teacher_report_flags_unknown_broken_and_copied(graded):

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import nbformat
 
 from .errors import MercatiqueError
+from .sanitize import strip_escapes
 
 MB = 1024 * 1024
 MOODLE_ENTRY = re.compile(
@@ -123,18 +124,9 @@ def quote(text: str) -> str:
     return f"«\u00a0{text}\u00a0»"
 
 
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI (colours, cursor moves)
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (window title, hyperlinks)
-    r"|\x1b[P^_][^\x1b]*(?:\x1b\\)?"  # DCS, PM, APC strings
-    r"|\x1b[@-Z\\-_]"  # other two-byte escapes
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-)
-
-
 def printable(text: str, limit: int = 120) -> str:
     """A student-chosen name made safe to print: no escape sequence, control or bidi character."""
-    text = _ESCAPES.sub("", text)
+    text = strip_escapes(text)
     safe = []
     for char in text:
         category = unicodedata.category(char)

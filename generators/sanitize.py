@@ -26,9 +26,14 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u20
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]+")
 
 
+def strip_escapes(text: str) -> str:
+    """`text` without terminal escape sequences (colours, cursor moves, titles, hyperlinks)."""
+    return _ESCAPES.sub("", text)
+
+
 def for_terminal(text: object, limit: int = TERMINAL_LIMIT) -> str:
     """One harmless line: no escape sequence, no control character, at most `limit` characters."""
-    text = _ESCAPES.sub("", str(text))
+    text = strip_escapes(str(text))
     text = _LINE_BREAKS.sub(" ", text).replace("\t", " ")
     text = _CONTROLS.sub("", text)
     text = re.sub(r" {2,}", " ", text).strip()

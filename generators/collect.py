@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from .collect_archive import (
 )
 from .course import Course, write_atomic
 from .errors import MercatiqueError
-from .roster import Student
+from .roster import Student, unaccented
 from .setup_course import gradebook_students
 
 MOODLE_TZ = "Europe/Paris"
@@ -90,9 +89,7 @@ def last_collect(course: Course, assignment: str) -> CollectResult | None:
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.split(r"[\s\-'’]+", letters)).strip()
+    return " ".join(re.split(r"[\s\-'’]+", unaccented(text))).strip()
 
 
 def _name_keys(student: Student) -> set[str]:

@@ -115,19 +115,6 @@ class Result:
         return round_half_up(self.score / self.max_score * sur, 2) if self.max_score else 0.0
 
 
-def roster_order(course: Course, students: dict[str, Student]) -> list[str]:
-    """Student ids in the class list's order (the file given to `init`), then any other."""
-    path = course.private / "roster.csv"
-    try:
-        from .roster import parse_roster
-
-        ordered = [s.id for s in parse_roster(path.read_text("utf-8-sig"), str(path)) if s.id in students]
-    except Exception:  # no copy, or one it cannot read: the gradebook's order (last name, first name)
-        ordered = []
-    seen = set(ordered)
-    return ordered + [sid for sid in students if sid not in seen]
-
-
 def _submissions(gb: Gradebook, assignment: str) -> dict:
     """The assignment's submissions by student, grades and cells loaded in a few queries."""
     query = (
@@ -179,7 +166,7 @@ def class_results(
     results = []
     with Gradebook(course.db_url, course.course_id) as gb:
         submissions = _submissions(gb, assignment)
-        for sid in roster_order(course, students):
+        for sid in students:  # class-list order (gradebook_students)
             result = Result(students[sid], ABSENT, max_score)
             results.append(result)
             if sid in submissions and _graded(result, submissions[sid], slots):

@@ -218,9 +218,14 @@ def parse_roster_text(
     return result
 
 
+def unaccented(text: str) -> str:
+    """`text` in lower case without its accents (« Éloïse » → « eloise »), for comparing names."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _fold_header(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.replace("\ufeff", "").casefold())
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+    return "".join(c for c in unaccented(text.replace("\ufeff", "")) if c.isalnum())
 
 
 def _header(line: str) -> tuple[str, dict[str, int], dict[str, list[int]]]:
@@ -335,8 +340,7 @@ def _plausible(char: str, extra: set[str]) -> bool:
 def fold_name(text: str) -> str:
     """Lowercase ASCII for ids: accents folded, apostrophes dropped, other separators `-`."""
     text = text.casefold().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    ascii_text = unaccented(text)
     ascii_text = re.sub(r"['’`]", "", ascii_text)
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.encode("ascii", "ignore").decode()).strip("-")
 
@@ -529,15 +533,21 @@ def stored_roster_text(students: Iterable[Student]) -> str:
 
 
 def read_stored_groups(private: Path) -> dict[str, str]:
-    """id → group from the course's stored list (courses made before groups have none)."""
+    """id → group from the course's stored list, in class-list order.
+
+    Courses made before groups kept the file given to `init` as it was typed: it is read
+    leniently (no groups, its order); an unreadable one gives nothing."""
     path = Path(private) / STORED_ROSTER
     if not path.is_file():
         return {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        if not reader.fieldnames or "group" not in reader.fieldnames:
-            return {}
-        return {row["id"]: row["group"] or "" for row in reader if row.get("id")}
+        if reader.fieldnames and "group" in reader.fieldnames:
+            return {row["id"]: row["group"] or "" for row in reader if row.get("id")}
+    try:
+        return {s.id: s.group for s in parse_roster(path.read_text("utf-8-sig"), str(path))}
+    except MercatiqueError:
+        return {}
 
 
 def sort_key(student: Student) -> tuple[str, str, str]:

@@ -206,10 +206,9 @@ def build_assignment(
         key_rows = []
         ordered = sorted(students.values(), key=lambda s: s.id)
         for done, student in enumerate(ordered, start=1):
-            variants = {ex.id: student_variant(ex, course.secret, A, student.id) for ex in exercises}
-            nb = personalise(released, student, variants, exercises, slots)
-            write_atomic(new / "release_per_student" / student.id / A / f"{A}.ipynb", nbformat.writes(nb))
-            key_rows += _key_rows(student.id, variants, slots)
+            text, rows = student_notebook(course.secret, A, released, exercises, slots, student)
+            write_atomic(new / "release_per_student" / student.id / A / f"{A}.ipynb", text)
+            key_rows += rows
             if progress:
                 progress(done, len(ordered))
         key_rel = f"exports/{A}_answer_key.csv"
@@ -346,6 +345,16 @@ def record_in_gradebook(course: Course, stage_path: Path, info: dict) -> None:
             gb.update_or_create_source_cell(
                 c.name, A, A, cell_type=c.cell_type, locked=c.locked, source=c.source, checksum=c.checksum
             )
+
+
+def student_notebook(
+    secret: str, assignment: str, released, exercises: list[Exercise], slots: list[Slot], student
+) -> tuple[str, list[tuple]]:
+    """One student's notebook (text) and answer-key rows: what `assign` writes for each
+    student, and `enrol` for a student who joins later."""
+    variants = {ex.id: student_variant(ex, secret, assignment, student.id) for ex in exercises}
+    nb = personalise(released, student, variants, exercises, slots)
+    return nbformat.writes(nb), _key_rows(student.id, variants, slots)
 
 
 def _key_rows(student_id: str, variants, slots: list[Slot]) -> list[tuple]:

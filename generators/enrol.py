@@ -17,11 +17,11 @@ from pathlib import Path
 
 import nbformat
 
-from .assign import KEY_COLUMNS, _key_rows
+from .assign import KEY_COLUMNS, student_notebook
 from .catalogue import Exercise, load_exercise
 from .course import Course, csv_text, write_atomic
 from .errors import MercatiqueError
-from .notebook import Slot, personalise
+from .notebook import Slot
 from .roster import (
     STORED_ROSTER,
     RosterResult,
@@ -34,7 +34,6 @@ from .roster import (
     stored_roster_text,
 )
 from .setup_course import _import_students, gradebook_students
-from .variants import student_variant
 
 
 @dataclass
@@ -80,13 +79,9 @@ def load_devoir(course: Course, assignment: str) -> Devoir:
 
 
 def personalised_notebook(course: Course, devoir: Devoir, student: Student) -> tuple[str, list[tuple]]:
-    """The student's notebook text and answer-key rows, as `assign` makes them.
-
-    Could replace the loop body of `assign.assign` so both share one code path.
-    """
-    variants = {ex.id: student_variant(ex, course.secret, devoir.name, student.id) for ex in devoir.exercises}
-    nb = personalise(devoir.released, student, variants, devoir.exercises, devoir.slots)
-    return nbformat.writes(nb), _key_rows(student.id, variants, devoir.slots)
+    """The student's notebook text and answer-key rows, as `assign` makes them."""
+    d = devoir
+    return student_notebook(course.secret, d.name, d.released, d.exercises, d.slots, student)
 
 
 @dataclass
@@ -180,14 +175,9 @@ def _write_plan(plan: _Plan, writes: _Writes) -> None:
         writes.write(path, text)
 
 
-def course_students(course: Course) -> dict[str, Student]:
-    """The course's students with their class (gradebook names, stored groups)."""
-    return gradebook_students(course)
-
-
 def students_by_group(course: Course) -> dict[str, list[Student]]:
     """Class or group → its students, alphabetical; students without a group under ""."""
-    return by_group(course_students(course).values())
+    return by_group(gradebook_students(course).values())
 
 
 def import_roster(course: Course, path: Path, dry_run: bool = False) -> ImportReport:
@@ -195,7 +185,7 @@ def import_roster(course: Course, path: Path, dry_run: bool = False) -> ImportRe
 
     With `dry_run` nothing is written: the report says what the import would do.
     """
-    existing = course_students(course)
+    existing = gradebook_students(course)
     result = load_roster(path, existing)
     _refuse_new_logins(result, existing, str(path))
     return _apply(course, existing, result, dry_run)
@@ -233,7 +223,7 @@ def add_student(
     identifier: str = "",
 ) -> ImportReport:
     """One newcomer typed on the command line; the same checks as a file's line."""
-    existing = course_students(course)
+    existing = gradebook_students(course)
     row = Row("", 0, identifier.strip(), " ".join(last_name.split()), " ".join(first_name.split()),
               email.strip(), " ".join(group.split()))  # fmt: skip
     name = f"{row.first_name} {row.last_name}".strip() or "élève"

@@ -16,9 +16,28 @@ cli_french.install()
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
+# the arguments and options most commands share (each use makes its own click parameter)
+COURSE = click.argument(
+    "course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+ASSIGNMENT = click.argument("assignment", metavar="DEVOIR")
+EXCHANGE = click.option(
+    "--echange",
+    "exchange",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Dossier d'échange nbgrader (défaut : celui de nbgrader_config.py, sinon /srv/nbgrader/exchange).",
+)
+
 
 class FrenchErrors(click.Group):
-    """Every MercatiqueError ends the command with its French message, not a traceback."""
+    """Every MercatiqueError ends the command with its French message, not a traceback;
+    the usage line names subcommands in French. Subgroups (`roster`) are of this class too."""
+
+    group_class = type
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("subcommand_metavar", cli_french.SUBCOMMANDS)
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx):
         try:
@@ -155,8 +174,8 @@ def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | No
 
 
 @main.command("assign")
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment", metavar="DEVOIR")
+@COURSE
+@ASSIGNMENT
 @click.argument("exercise_ids", metavar="EXERCICE...", nargs=-1, required=True)
 @click.option(
     "--due",
@@ -245,8 +264,8 @@ def _print_report(report) -> None:
 
 
 @main.command("grade")
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment", metavar="DEVOIR")
+@COURSE
+@ASSIGNMENT
 @click.option("--force", is_flag=True, help="Recorrige aussi les copies déjà corrigées et inchangées.")
 @click.option(
     "--workers",
@@ -312,8 +331,8 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
 
 
 @main.command()
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment", metavar="DEVOIR")
+@COURSE
+@ASSIGNMENT
 @click.argument("zip_or_folder", metavar="ARCHIVE", type=click.Path(exists=True, path_type=Path))
 def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
     """Importe l'archive Moodle des travaux remis dans submitted/ (élèves reconnus par leur nom)."""
@@ -340,8 +359,8 @@ def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
 
 
 @main.command()
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment", metavar="DEVOIR")
+@COURSE
+@ASSIGNMENT
 def feedback(course_dir: Path, assignment: str) -> None:
     """Une page de correction HTML par élève, dans feedback/<id>/DEVOIR/."""
     from .course import open_course
@@ -363,14 +382,9 @@ def feedback(course_dir: Path, assignment: str) -> None:
 
 
 @main.command("release")
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment", metavar="DEVOIR")
-@click.option(
-    "--echange",
-    "exchange",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier d'échange nbgrader (défaut : celui de nbgrader_config.py, sinon /srv/nbgrader/exchange).",
-)
+@COURSE
+@ASSIGNMENT
+@EXCHANGE
 @click.option(
     "--sans-echange", "no_exchange", is_flag=True, help="Seulement les archives (pas de JupyterHub)."
 )
@@ -423,14 +437,9 @@ def release_command(
 
 
 @main.command("release_feedback")
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment", metavar="DEVOIR")
-@click.option(
-    "--echange",
-    "exchange",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Dossier d'échange nbgrader (défaut : celui de nbgrader_config.py, sinon /srv/nbgrader/exchange).",
-)
+@COURSE
+@ASSIGNMENT
+@EXCHANGE
 def release_feedback_command(course_dir: Path, assignment: str, exchange: Path | None) -> None:
     """Dépose les pages de correction dans l'échange nbgrader (nbgrader release_feedback)."""
     from .course import open_course
@@ -450,8 +459,8 @@ def release_feedback_command(course_dir: Path, assignment: str, exchange: Path |
 
 
 @main.command()
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment", metavar="DEVOIR")
+@COURSE
+@ASSIGNMENT
 def report(course_dir: Path, assignment: str) -> None:
     """Le bilan de la classe pour l'enseignant (une page HTML, graphiques compris)."""
     from .course import open_course
@@ -461,8 +470,8 @@ def report(course_dir: Path, assignment: str) -> None:
 
 
 @main.command("export")
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("assignment", metavar="DEVOIR")
+@COURSE
+@ASSIGNMENT
 @click.option(
     "--format",
     "formats",
@@ -579,7 +588,7 @@ def _print_import(report, source: str | None) -> None:
 
 
 @roster_group.command("add")
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@COURSE
 @click.option("--nom", required=True, help="Nom de famille.")
 @click.option("--prenom", "--prénom", "prenom", required=True, help="Prénom.")
 @click.option("--classe", default="", help="Classe ou groupe (ex. 1STMG2).")
@@ -599,7 +608,7 @@ def roster_add(course_dir: Path, nom: str, prenom: str, classe: str, email: str,
 
 
 @roster_group.command("import")
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@COURSE
 @click.argument("roster_csv", metavar="LISTE_CSV", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--essai", is_flag=True, help="N'écrit rien : montre seulement ce que l'import ferait.")
 def roster_import(course_dir: Path, roster_csv: Path, essai: bool) -> None:
@@ -614,7 +623,7 @@ def roster_import(course_dir: Path, roster_csv: Path, essai: bool) -> None:
 
 
 @roster_group.command("list")
-@click.argument("course_dir", metavar="COURS", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@COURSE
 def roster_list(course_dir: Path) -> None:
     """Les élèves du cours, classe par classe."""
     from .course import open_course

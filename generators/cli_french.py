@@ -42,8 +42,26 @@ def translations() -> gettext.GNUTranslations:
         return gettext.GNUTranslations(handle)
 
 
+# click shows a parameter's type in capitals in the help (« --seed INTEGER »): these
+# names are class attributes, not gettext messages
+TYPE_NAMES = {
+    "StringParamType": "texte",
+    "IntParamType": "entier",
+    "IntRange": "entier",
+    "FloatParamType": "nombre",
+    "FloatRange": "nombre",
+    "BoolParamType": "oui/non",
+}
+SUBCOMMANDS = "COMMANDE [ARGUMENTS]..."
+"""What a command group's usage line names its subcommand (click: « COMMAND [ARGS]... »)."""
+
+
 def install() -> None:
     """Make click speak French (idempotent)."""
+    import click.types
+
+    for name, french_name in TYPE_NAMES.items():
+        getattr(click.types, name).name = french_name
     french = translations()
     for name in CLICK_MODULES:
         module = importlib.import_module(f"click.{name}")

@@ -15,10 +15,11 @@ import yaml
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import formatting
+from . import formatting, typography
 from .catalogue import load_catalogue
 from .selfcheck import has_self_check, self_check_html
 
@@ -92,6 +93,46 @@ class FullGlossary(SphinxDirective):
         return container.children
 
 
+class FrenchTypography(SphinxTransform):
+    """French typography on every page's prose, set once at build time (the sources keep
+    plain spaces and apostrophes). It runs before Sphinx registers labels (priority 850)
+    and titles (880), so the table of contents, the search index and cross-references get
+    it too; `_typeset_page_context` does the page title and the general index."""
+
+    default_priority = 800
+    VERBATIM = (nodes.FixedTextElement, nodes.literal, nodes.math, nodes.raw, nodes.comment)
+
+    def apply(self, **kwargs) -> None:
+        for node in list(self.document.findall(nodes.Text)):
+            if any(isinstance(parent, self.VERBATIM) for parent in _ancestors(node)):
+                continue
+            typeset = typography.text(node.astext())
+            if typeset != node.astext():
+                node.parent.replace(node, nodes.Text(typeset))
+
+
+def _ancestors(node: nodes.Node):
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def _typeset_page_context(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """The two texts the theme takes outside the doctrees: the page's <title> and the
+    index entries (glossary terms are registered with their source spelling)."""
+    if context.get("title"):
+        # as entities: the layout's `striptags` filter folds whitespace characters,
+        # no-break spaces included, into plain spaces
+        title = typography.html(context["title"])
+        context["title"] = title.replace(typography.NBSP, "&#160;").replace(typography.NNBSP, "&#8239;")
+    if "genindexentries" in context:
+        context["genindexentries"] = [
+            (letter, [(typography.text(name), rest) for name, rest in entries])
+            for letter, entries in context["genindexentries"]
+        ]
+
+
 def _drop_duplicate_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
     """sphinx-thebe (loaded by Jupyter Book) adds its inline configuration twice, and the
     second `const` declaration is a JavaScript error on every page: keep one of each."""
@@ -115,8 +156,10 @@ def _static_path(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict:
     app.add_directive("exercices-chapitre", ChapterExercises)
     app.add_directive("glossaire-complet", FullGlossary)
+    app.add_transform(FrenchTypography)
     app.connect("builder-inited", _static_path)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
+    app.connect("html-page-context", _typeset_page_context)
     app.add_js_file("selfcheck.js")
     app.add_css_file("selfcheck.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

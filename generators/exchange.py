@@ -44,6 +44,8 @@ from nbgrader.exchange.default import (
 )
 from nbgrader.utils import check_mode, get_username
 
+from . import typography
+
 PERSONAL = "personal"
 PER_STUDENT_SOURCE = "release_per_student"
 DEFAULT_ROOT = "/srv/nbgrader/exchange"
@@ -79,7 +81,7 @@ def notice_notebook(assignment: str, student: str | None = None) -> nbformat.Not
             "dans `/etc/jupyter/` (voir son LISEZMOI.txt et le README, section JupyterHub)."
         )
     nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell(text))
+    nb.cells.append(nbformat.v4.new_markdown_cell(typography.markdown(text)))
     nb.metadata[NOTICE_KEY] = {"assignment": assignment, "student": student or ""}
     return nb
 

@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import formatting
+from . import formatting, typography
 from .errors import MercatiqueError
 
 
@@ -110,6 +110,6 @@ def render_text(source: str, context: dict[str, Any]) -> str:
     """Render a Jinja text (statement, prompt, option) with the French filters."""
     template = _template(source)
     try:
-        return template.render(**context)
+        return typography.markdown(template.render(**context))
     except Exception as exc:
         raise MercatiqueError(f"gabarit impossible à produire : {exc}") from None

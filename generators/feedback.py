@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import formatting, render
+from . import formatting, render, typography
 from .catalogue import load_exercise
 from .course import Course, write_atomic
 from .errors import MercatiqueError
@@ -40,7 +40,7 @@ def templates() -> Environment:
 
 def render_page(template: str, **context) -> str:
     """A page for a student or the teacher, with French typography applied once, here."""
-    return formatting.french_spacing_html(templates().get_template(template).render(**context))
+    return typography.html(templates().get_template(template).render(**context))
 
 
 def read_verdicts(course: Course, assignment: str) -> dict[str, dict]:

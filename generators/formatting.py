@@ -77,21 +77,3 @@ def parse_number(text: str) -> float | None:
         return None
     result = float(value)
     return result if math.isfinite(result) else None
-
-
-_TAG_OR_RAW = re.compile(r"(<(?:style|script)\b.*?</(?:style|script)>|<[^>]*>)", re.S | re.I)
-_SPACE_BEFORE = re.compile(r"[ \u00a0]+([:;?!»])")
-_SPACE_AFTER = re.compile(r"«[ \u00a0]+")
-
-
-def french_spacing(text: str) -> str:
-    """French typography in running text: a no-break space before : ; ? ! » and after «."""
-    text = _SPACE_BEFORE.sub("\u00a0\\1", text)
-    return _SPACE_AFTER.sub("«\u00a0", text)
-
-
-def french_spacing_html(html: str) -> str:
-    """`french_spacing` on an HTML page's text only (tags, styles and scripts left alone):
-    applied once to every page the product renders, so templates keep plain spaces."""
-    parts = _TAG_OR_RAW.split(html)
-    return "".join(part if i % 2 else french_spacing(part) for i, part in enumerate(parts))

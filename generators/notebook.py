@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from . import render
+from . import render, typography
 from .catalogue import Exercise, Question
 from .roster import Student
 from .variants import Variant
@@ -172,6 +172,7 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
     total = sum(s.points for s in slots)
     cells = [
         new_markdown_cell(
+            typography.markdown(
             f"# Devoir « {assignment} »\n\n"
             f"Ce devoir compte {len(exercises)} exercice{'s' if len(exercises) > 1 else ''} "
             f"et {render.points_label(total)}. Vos données sont personnelles : "
@@ -187,6 +188,7 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
             "Avant de rendre, le bouton **Validate** de la barre d'outils liste les questions "
             "encore sans réponse. Si JupyterLab s'affiche en anglais, choisissez le français "
             "dans le menu **Settings › Language**."
+            )
         ),
         new_markdown_cell(PLACEHOLDER, metadata=_role("header")),
         new_code_cell(
@@ -265,10 +267,8 @@ def personalise(
         elif role == "statement":
             variant = variants[meta["exercise"]]
             ex = variant.exercise
-            cell.source = (
-                f"## Exercice {numbers[ex.id]} : {ex.title}\n\n"
-                f"*{render.points_label(ex.points)}*\n\n{render.statement(variant)}"
-            )
+            heading = typography.markdown(f"## Exercice {numbers[ex.id]} : {ex.title}")
+            cell.source = f"{heading}\n\n*{render.points_label(ex.points)}*\n\n{render.statement(variant)}"
         elif role == "given":
             cell.source = render.given_code(variants[meta["exercise"]])
         elif role == "answer":

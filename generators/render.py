@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import formatting
+from . import formatting, typography
 from .catalogue import Question
 from .expressions import render_text
 from .variants import Variant
@@ -67,7 +67,7 @@ def prompt(variant: Variant, q: Question, number: int, variable: str | None = No
             f"Écrivez votre calcul dans `{variable}`{detail}. "
             f"Inutile d'arrondir ; si vous arrondissez, gardez au moins {decimals}."
         )
-    return "\n".join(lines)
+    return typography.markdown("\n".join(lines))
 
 
 def python_literal(value: Any) -> str:

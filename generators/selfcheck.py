@@ -13,7 +13,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from . import render
+from . import render, typography
 from .catalogue import Exercise
 from .expressions import render_text
 from .variants import preview_variant
@@ -27,7 +27,7 @@ def _markdown() -> MarkdownIt:
 
 
 def to_html(markdown: str) -> str:
-    return _markdown().render(markdown)
+    return typography.html(_markdown().render(markdown))
 
 
 def has_self_check(ex: Exercise) -> bool:
@@ -58,7 +58,7 @@ def self_check_data(ex: Exercise) -> dict[str, Any]:
     variants = [preview_variant(ex, seed) for seed in BOOK_SEEDS]
     return {
         "id": ex.id,
-        "title": ex.title,
+        "title": typography.text(ex.title),
         "variants": [
             {
                 "statement": to_html(render.statement(v)),

@@ -133,3 +133,30 @@ def test_ui_is_french(html):
     text = (html / "book" / "parcours-client.html").read_text(encoding="utf-8")
     assert 'lang="fr"' in text
     assert "Rechercher" in text
+
+
+# What the typography pass must leave no trace of in a page's text: a straight apostrophe
+# between letters, an ordinary space before : ; ! ? » or after «, between digit groups.
+UNSET_TYPOGRAPHY = re.compile(r"[^\W\d_]'[^\W\d_]| [:;!?»](?=\s|$)|« |\d \d{3}(?!\d)")
+VERBATIM = re.compile(
+    r"<(script|style|code|pre|kbd|samp|textarea)\b.*?</\1\s*>|<(span|div) class=\"math[^\"]*\">.*?</\2>",
+    re.S | re.I,
+)
+
+
+def test_every_page_text_follows_french_typography(html):
+    """Sources keep plain spaces and apostrophes; the built pages (titles, menus and index
+    included) carry no-break spaces and curly apostrophes; the self-check data is
+    checked in test_typography."""
+    import html as html_lib
+
+    faults = {}
+    for page in pages(html):
+        markup = VERBATIM.sub("", page.read_text(encoding="utf-8"))
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "\n", markup))
+        found = [text[max(0, m.start() - 20) : m.end() + 10] for m in UNSET_TYPOGRAPHY.finditer(text)]
+        if found:
+            faults[page.name] = found[:5]
+    assert not faults
+    chapter = (html / "book" / "parcours-client.html").read_text(encoding="utf-8")
+    assert "\u00a0:" in chapter and "’" in chapter

@@ -185,7 +185,7 @@ def test_each_student_fetches_their_own_notebook_and_feedback(
     assert claimed.returncode != 0
     assert f"aucun notebook personnel pour « {second} »" in claimed.stdout + claimed.stderr
     notice = nbformat.read(elsewhere / A / f"{A}.ipynb", as_version=4)
-    assert "n'est pas votre devoir" in notice.cells[0].source
+    assert "n’est pas votre devoir" in notice.cells[0].source
     assert f"`{second}`" not in (elsewhere / A / f"{A}.ipynb").read_text("utf-8")
 
     # answers: the first student right, the second wrong; then submit through the exchange

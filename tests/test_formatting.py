@@ -51,13 +51,3 @@ def test_reads_numbers_as_a_french_reader_writes_them(text, value):
 @pytest.mark.parametrize("text", ["", "douze", "1.250,5", "12,5,3", "nan", "inf"])
 def test_rejects_what_is_not_a_plain_number(text):
     assert formatting.parse_number(text) is None
-
-
-def test_french_spacing_puts_no_break_spaces_in_text_only():
-    """Do pages get « : ; ? ! » spacing in their text, and their tags and styles stay as written?"""
-    page = '<style>a :hover { color: red ; }</style><p title="x : y">Note : 12 / 20 ; « devoir-1 » ?</p>'
-    assert formatting.french_spacing_html(page) == (
-        '<style>a :hover { color: red ; }</style>'
-        '<p title="x : y">Note\u00a0: 12 / 20\u00a0; «\u00a0devoir-1\u00a0»\u00a0?</p>'
-    )
-    assert formatting.french_spacing("http://exemple.fr 10:30") == "http://exemple.fr 10:30"

@@ -87,7 +87,7 @@ def test_feedback_page_shows_the_teachers_grade_and_says_so(graded):
         page = html.unescape((c.root / "feedback" / student / A / f"{A}.html").read_text("utf-8"))
         page = page.replace("\u202f", "")
         assert f"Note\u00a0: {french(c.truth[student])} / {french(c.max_points())}" in page, student
-        assert f"note modifiée par l'enseignant\u00a0: {french(points)}/{french(max_points)}" in page
+        assert f"note modifiée par l’enseignant\u00a0: {french(points)}/{french(max_points)}" in page
     half = sorted(c.rows)[2]
     page = (c.root / "feedback" / half / A / f"{A}.html").read_text("utf-8")
     assert "note modifiée" not in page
@@ -98,7 +98,7 @@ def test_report_shows_the_teachers_grade(graded):
     page = html.unescape(build_report(c.course, A).read_text("utf-8"))
     wrong = sorted(c.rows)[1]
     question, points, max_points = c.adjusted[wrong]
-    adjusted = f"note modifiée par l'enseignant\u00a0: {french(points)}/{french(max_points)}"
+    adjusted = f"note modifiée par l’enseignant\u00a0: {french(points)}/{french(max_points)}"
     assert f"{question}\u00a0: {adjusted}" in page
     mean = sum(c.truth.values()) / len(c.truth)
     assert f"Moyenne\u00a0: <strong>{french(round(mean, 2))}</strong>" in page.replace("\u202f", "")

@@ -139,7 +139,7 @@ def test_each_student_fetches_their_own_notebook_and_the_outbound_one_is_a_notic
 
     generic = nbformat.read(course.root / "release" / A / f"{A}.ipynb", as_version=4)
     outbound = nbformat.read(exchange / course.course_id / "outbound" / A / f"{A}.ipynb", as_version=4)
-    assert "n'est pas votre devoir" in outbound.cells[0].source
+    assert "n’est pas votre devoir" in outbound.cells[0].source
     generic_code = {c.source for c in generic.cells if c.cell_type == "code"}
     assert not generic_code & {c.source for c in outbound.cells}
     assert (exchange / course.course_id / "personal" / A).stat().st_mode & 0o777 == 0o711
@@ -157,7 +157,7 @@ def test_a_student_without_notebook_gets_a_french_notice_then_theirs_after_rerel
     with pytest.raises(ExchangeError, match="aucun notebook personnel pour « e4 »"):
         fetch(course, exchange, "e4", home)
     notice = home / A / f"{A}.ipynb"
-    assert "n'est pas votre devoir" in nbformat.read(notice, as_version=4).cells[0].source
+    assert "n’est pas votre devoir" in nbformat.read(notice, as_version=4).cells[0].source
     assert listing(course, exchange, "e4", home)[A]["status"] == "fetched"
 
     # a newcomer's notebook appears in release_per_student/ (mercatique enrol); release again
@@ -183,7 +183,7 @@ def test_the_teachers_own_nbgrader_release_assignment_hands_out_personal_noteboo
     configure_course(course, str(exchange))
     run_nbgrader(course, "release_assignment", A)
     outbound = exchange / course.course_id / "outbound" / A / f"{A}.ipynb"
-    assert "n'est pas votre devoir" in outbound.read_text("utf-8")
+    assert "n’est pas votre devoir" in outbound.read_text("utf-8")
     got = fetch(course, exchange, "e2", tmp_path / "home")
     assert got.read_bytes() == course.per_student_notebook("e2", A).read_bytes()
 

@@ -333,15 +333,19 @@ def _serialize(root: ET.Element) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + re.sub("\x00CDATA([0-9]+)\x00", cdata, text) + "\n"
 
 
-def moodle_xml(exercises: list[Exercise], options: QuizOptions) -> str:
-    """The Moodle XML file (Banque de questions > Importer > Format XML Moodle)."""
+def moodle_xml_from_variants(groups: list[list[Variant]]) -> str:
+    """Moodle XML for given variants, one category per group (all of one exercise)."""
     quiz = ET.Element("quiz")
-    for exercise in exercises:
-        variants = quiz_variants(exercise, options)
-        quiz.append(_category(category_path(exercise)))
+    for variants in groups:
+        quiz.append(_category(category_path(variants[0].exercise)))
         for number, variant in enumerate(variants, start=1):
             quiz.append(variant_questions(variant, number, len(variants)))
     return _serialize(quiz)
+
+
+def moodle_xml(exercises: list[Exercise], options: QuizOptions) -> str:
+    """The Moodle XML file (Banque de questions > Importer > Format XML Moodle)."""
+    return moodle_xml_from_variants([quiz_variants(ex, options) for ex in exercises])
 
 
 # --- GIFT ------------------------------------------------------------------------------
@@ -379,12 +383,12 @@ def _gift_question(variant: Variant, q: Question, number: int, total: int) -> st
     return f"::{gift_escape(name)}::[html]{gift_escape(text)}{body}"
 
 
-def gift(exercises: list[Exercise], options: QuizOptions) -> str:
-    """The same quiz in GIFT: one question per exercise question (GIFT has no cloze)."""
+def gift_from_variants(groups: list[list[Variant]]) -> str:
+    """GIFT for given variants (one group per exercise): one question per exercise question."""
     blocks = ["// Quiz Mercatique (format GIFT), à importer dans la banque de questions de Moodle"]
-    for exercise in exercises:
-        variants = quiz_variants(exercise, options)
-        if any(datasets_of(v) for v in variants[:1]):
+    for variants in groups:
+        exercise = variants[0].exercise
+        if any(datasets_of(v) for v in variants):
             raise MercatiqueError(
                 f"« {exercise.id} » est une étude de cas avec un fichier de données : le format GIFT "
                 "ne transporte pas de fichier. Utilisez --format xml."
@@ -394,6 +398,11 @@ def gift(exercises: list[Exercise], options: QuizOptions) -> str:
             for number, variant in enumerate(variants, start=1):
                 blocks.append(_gift_question(variant, q, number, len(variants)))
     return "\n\n".join(blocks) + "\n"
+
+
+def gift(exercises: list[Exercise], options: QuizOptions) -> str:
+    """The same quiz in GIFT (GIFT has no cloze, see the module docstring)."""
+    return gift_from_variants([quiz_variants(ex, options) for ex in exercises])
 
 
 def build_quiz(exercise_ids: list[str], options: QuizOptions, fmt: str = "xml") -> str:

@@ -166,7 +166,9 @@ def _category(path: str) -> ET.Element:
     return question
 
 
-def _header(question: ET.Element, name: str, text_html: str, variant: Variant, grade: float) -> ET.Element:
+def _header(
+    question: ET.Element, name: str, text_html: str, variant: Variant, grade: float | None
+) -> ET.Element:
     name_element = ET.SubElement(question, "name")
     ET.SubElement(name_element, "text").text = name
     questiontext = _text(question, "questiontext", formatting.french_spacing_html(text_html))
@@ -176,7 +178,8 @@ def _header(question: ET.Element, name: str, text_html: str, variant: Variant, g
         )
         file.text = base64.b64encode(dataset_csv(table).encode("utf-8")).decode("ascii")
     _text(question, "generalfeedback", formatting.french_spacing_html(_solution_html(variant)))
-    _simple(question, "defaultgrade", plain_number(grade))
+    if grade is not None:  # a cloze question's grade is the sum of its blanks' weights
+        _simple(question, "defaultgrade", plain_number(grade))
     _simple(question, "penalty", PENALTY)
     _simple(question, "hidden", "0")
     return question
@@ -291,7 +294,7 @@ def cloze_question(variant: Variant, name: str) -> ET.Element:
         else:
             blocks.append(f"<div>{cloze_multichoice(variant, q, weights[q.id])}</div>")
     question = ET.Element("question", {"type": "cloze"})
-    _header(question, name, "\n".join(blocks), variant, sum(weights.values()))
+    _header(question, name, "\n".join(blocks), variant, None)
     _tags(question, exercise)
     return question
 

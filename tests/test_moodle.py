@@ -65,6 +65,21 @@ def cloze_parts(text: str) -> list[dict]:
     return parts
 
 
+def moodle_validation_errors(parts: list[dict]) -> list[str]:
+    """qtype_multianswer_validate_question: a full-mark answer in each blank, at least two
+    options for a choice, numerical answers that are numbers or `*`."""
+    errors = []
+    for i, part in enumerate(parts, start=1):
+        answers = part["answers"]
+        if not any(a["fraction"] == 1.0 for a in answers):
+            errors.append(f"sous-question {i} : aucune réponse à 100 %")
+        if part["type"] == "multichoice" and len(answers) < 2:
+            errors.append(f"sous-question {i} : moins de deux options")
+        if part["type"] == "numerical" and any("value" not in a and a.get("text") != "*" for a in answers):
+            errors.append(f"sous-question {i} : réponse numérique illisible")
+    return errors
+
+
 def plain(text: str) -> str:
     """Spaces compared as spaces: the quiz applies French typography (no-break spaces)."""
     return text.replace("\u00a0", " ").replace("\u202f", " ")
@@ -107,7 +122,7 @@ def test_number_subquestions_carry_answer_mistakes_and_catch_all():
             "numerical" if q.kind == "number" else "multichoice" for q in ex.questions
         ]
         assert [p["weight"] for p in parts] == [q.points for q in ex.questions]
-        assert float(item.find("defaultgrade").text) == ex.points
+        assert sum(p["weight"] for p in parts) == ex.points  # Moodle's grade for a cloze question
         for q, part in zip(ex.questions, parts, strict=True):
             if q.kind != "number":
                 continue
@@ -149,6 +164,7 @@ def test_every_catalogue_exercise_is_read_whole_by_moodle():
         text = text_of(item, "questiontext")
         parts = cloze_parts(text)
         assert len(parts) == len(ex.questions), ex.id
+        assert moodle_validation_errors(parts) == [], ex.id
         assert item.find("questiontext").get("format") == "html"
         assert text_of(item, "generalfeedback").strip(), ex.id
 

@@ -37,6 +37,7 @@ import pandas as pd
 from . import formatting, render
 from .catalogue import Exercise, Question, find_exercise
 from .errors import MercatiqueError
+from .expressions import render_text
 from .selfcheck import to_html
 from .variants import Variant, preview_variant
 
@@ -115,8 +116,6 @@ def _statement_html(variant: Variant) -> str:
 
 
 def _prompt_html(variant: Variant, q: Question, number: int | None) -> str:
-    from .expressions import render_text
-
     text = to_html(render_text(q.prompt, variant.context).strip())
     if number is None:
         return text
@@ -136,6 +135,11 @@ def _option_feedback(option) -> str:
     if option.correct:
         return "Bonne réponse." + (f" {option.explanation}" if option.explanation else "")
     return option.explanation or "Ce n'est pas la bonne réponse."
+
+
+def _html(text: str) -> str:
+    """Plain text (an explanation, an option) inside an HTML field."""
+    return html.escape(text, quote=False)
 
 
 # --- Moodle XML ------------------------------------------------------------------------
@@ -196,7 +200,7 @@ def _tags(question: ET.Element, exercise: Exercise) -> None:
 def _answer(parent, fraction: int, text: str, feedback: str, tolerance: str | None = None, fmt="plain_text"):
     answer = ET.SubElement(parent, "answer", {"fraction": str(fraction), "format": fmt})
     ET.SubElement(answer, "text").text = _CData(formatting.french_spacing(text)) if fmt == "html" else text
-    _text(answer, "feedback", formatting.french_spacing(feedback))
+    _text(answer, "feedback", formatting.french_spacing(_html(feedback)))
     if tolerance is not None:
         _simple(answer, "tolerance", tolerance)
     return answer
@@ -236,8 +240,8 @@ def multichoice_question(variant: Variant, q: Question, name: str, text_html: st
     _text(question, "partiallycorrectfeedback", "Votre réponse est partiellement correcte.")
     _text(question, "incorrectfeedback", "Votre réponse est incorrecte.")
     for option in variant.options[q.id]:
-        _answer(question, 100 if option.correct else 0, html.escape(option.text), _option_feedback(option),
-                fmt="html")  # fmt: skip
+        fraction = 100 if option.correct else 0
+        _answer(question, fraction, _html(option.text), _option_feedback(option), fmt="html")
     _tags(question, variant.exercise)
     return question
 
@@ -370,15 +374,17 @@ def _gift_question(variant: Variant, q: Question, number: int, total: int) -> st
         text += f"<p>{ANSWER_INSTRUCTIONS[q.unit]}</p>"
         tolerance = plain_number(q.abs_tolerance)
         right = plain_number(variant.answers[q.id])
-        answers = [f"=%100%{right}:{tolerance}#{gift_escape(_right_feedback(variant, q))}"]
+        answers = [f"=%100%{right}:{tolerance}#{gift_escape(_html(_right_feedback(variant, q)))}"]
         answers += [
-            f"=%0%{plain_number(d.value)}:{tolerance}#{gift_escape(d.explanation)}"
+            f"=%0%{plain_number(d.value)}:{tolerance}#{gift_escape(_html(d.explanation))}"
             for d in variant.diagnoses[q.id]
         ]
+        answers.append(f"~#{gift_escape(CATCH_ALL_HINT)}")  # Moodle's GIFT reader: the `*` answer
         body = "{#\n    " + "\n    ".join(answers)
     else:
         answers = [
-            f"{'=' if o.correct else '~'}{gift_escape(o.text)}#{gift_escape(_option_feedback(o))}"
+            ("=" if o.correct else "~")
+            + f"{gift_escape(_html(o.text))}#{gift_escape(_html(_option_feedback(o)))}"
             for o in variant.options[q.id]
         ]
         body = "{\n    " + "\n    ".join(answers)

@@ -65,6 +65,90 @@ def cloze_parts(text: str) -> list[dict]:
     return parts
 
 
+# --- Moodle's GIFT reader, ported from question/format/gift/format.php (readquestion) --------
+GIFT_ESCAPED = {
+    "\\:": "\x01058",
+    "\\#": "\x01035",
+    "\\=": "\x01061",
+    "\\{": "\x01123",
+    "\\}": "\x01125",
+    "\\~": "\x01126",
+}
+GIFT_WEIGHT = re.compile(r"^%-*([0-9]{1,2})\.?([0-9]*)%")
+
+
+def _gift_post(text: str) -> str:
+    for escaped, mark in GIFT_ESCAPED.items():
+        text = text.replace(mark, escaped[1])
+    return text
+
+
+def _gift_format(text: str) -> str:
+    return _gift_post(text[len("[html]") :] if text.startswith("[html]") else text).strip()
+
+
+def _gift_weight(answer: str) -> tuple[float, str]:
+    if GIFT_WEIGHT.match(answer):
+        answer = answer[1:]
+        end = answer.index("%")
+        return float(answer[:end]) / 100, answer[end + 1 :]
+    return None, answer
+
+
+def _gift_comment(answer: str) -> tuple[str, str]:
+    bits = answer.split("#", 1)
+    return _gift_format(bits[0].strip()), _gift_format(bits[1].strip()) if len(bits) > 1 else ""
+
+
+def gift_questions(text: str) -> list[dict]:
+    """The questions as Moodle's GIFT importer reads them (blank lines separate questions)."""
+    found, category = [], None
+    for block in re.split(r"\n\s*\n", text):
+        lines = [" " if line.strip().startswith("//") else line for line in block.split("\n")]
+        block = "\n".join(lines).strip().replace("\\\\", "\x01092")
+        for escaped, mark in GIFT_ESCAPED.items():
+            block = block.replace(escaped, mark)
+        block = block.replace("\x01092", "\\")
+        if not block:
+            continue
+        if block.startswith("$CATEGORY:"):
+            category = block[10:].strip()
+            continue
+        assert block.startswith("::")
+        name, block = block[2:].split("::", 1)
+        start, finish = block.index("{"), block.index("}")
+        answer_text = block[start + 1 : finish].strip()
+        question_text = block[:start] + block[finish + 1 :]
+        general = ""
+        if "####" in answer_text:
+            cut = answer_text.rindex("####")
+            answer_text, general = answer_text[:cut].strip(), answer_text[cut + 4 :]
+        item = {"category": category, "name": _gift_post(name), "answers": []}
+        item.update(html=question_text.startswith("[html]"), text=_gift_format(question_text))
+        item["general"] = _gift_format(general)
+        if answer_text.startswith("#"):
+            item["type"] = "numerical"
+            answer_text, wrong = (answer_text[1:].split("~", 1) + [None])[:2]
+            for answer in [a.strip() for a in answer_text.split("=") if a.strip()]:
+                weight, answer = _gift_weight(answer)
+                value, feedback = _gift_comment(answer)
+                number, _, tolerance = value.partition(":")
+                fraction = 1.0 if weight is None else weight
+                answer = {"fraction": fraction, "value": float(number), "tolerance": float(tolerance or 0)}
+                item["answers"].append({**answer, "feedback": feedback})
+            if wrong is not None:
+                item["answers"].append({"fraction": 0.0, "text": "*", "feedback": _gift_comment(wrong)[1]})
+        else:
+            assert "~" in answer_text
+            item["type"] = "multichoice"
+            for answer in [a.strip() for a in answer_text.replace("=", "~=").split("~") if a.strip()]:
+                weight = 1.0 if answer.startswith("=") else 0.0
+                option, feedback = _gift_comment(answer.lstrip("="))
+                item["answers"].append({"fraction": weight, "text": option, "feedback": feedback})
+        found.append(item)
+    return found
+
+
 def moodle_validation_errors(parts: list[dict]) -> list[str]:
     """qtype_multianswer_validate_question: a full-mark answer in each blank, at least two
     options for a choice, numerical answers that are numbers or `*`."""
@@ -289,18 +373,50 @@ def test_single_choice_question_is_a_multichoice_question(single_question_catalo
 
 def test_gift_numerical_and_choice():
     ex = find_exercise("kpi-nps")
-    text = quiz("kpi-nps", n=2, fmt="gift")
-    blocks = [b for b in text.split("\n\n") if b.startswith("::")]
-    assert len(blocks) == 2 * len(ex.questions)
-    assert text.count("$CATEGORY: $course$/top/Mercatique/") == len(ex.questions)
-    variant = preview_variant(ex, 1)
-    first = blocks[0]
-    value, tolerance = re.search(r"\{#\s*=%100%(-?[0-9.]+):([0-9.]+)#", first).groups()
-    assert float(value) == pytest.approx(variant.answers["taux_reponse_enquete"], abs=1e-9)
-    assert float(tolerance) == 0.01
-    assert "####" in first
-    # the title's « : » is escaped in the name, so GIFT finds the name's end
-    assert re.match(r"::(.*?)(?<!\\)::", first).group(1).count("\\:") == 1
+    items = gift_questions(quiz("kpi-nps", n=2, fmt="gift"))
+    assert len(items) == 2 * len(ex.questions)
+    for index, q in enumerate(ex.questions):
+        for seed in (1, 2):
+            item = items[index * 2 + seed - 1]
+            variant = preview_variant(ex, seed)
+            assert item["category"] == f"$course$/top/Mercatique/{ex.title}/Question {index + 1}"
+            assert plain(item["name"]).startswith(ex.title) and item["html"]
+            assert item["general"].startswith("<p>") and plain(item["general"]) != ""
+            answers = item["answers"]
+            if q.kind == "number":
+                assert item["type"] == "numerical"
+                right, *mistakes, catch_all = answers
+                assert right["fraction"] == 1.0
+                assert right["value"] == pytest.approx(variant.answers[q.id], abs=1e-9)
+                assert right["tolerance"] == q.abs_tolerance
+                assert [m["value"] for m in mistakes] == pytest.approx(
+                    [d.value for d in variant.diagnoses[q.id]]
+                )
+                assert [plain(html.unescape(m["feedback"])) for m in mistakes] == [
+                    plain(d.explanation) for d in variant.diagnoses[q.id]
+                ]
+                assert all(m["fraction"] == 0 for m in mistakes)
+                assert catch_all["text"] == "*" and catch_all["feedback"]
+            else:
+                assert item["type"] == "multichoice"
+                assert [a["fraction"] for a in answers] == [
+                    1.0 if o.correct else 0.0 for o in variant.options[q.id]
+                ]
+                assert [plain(html.unescape(a["text"])) for a in answers] == [
+                    plain(o.text) for o in variant.options[q.id]
+                ]
+
+
+def test_every_catalogue_exercise_reads_back_from_gift():
+    for ex in load_catalogue().values():
+        if any("dataset" in spec for spec in ex.parameters.values()):
+            continue
+        items = gift_questions(quiz(ex.id, n=1, fmt="gift"))
+        assert [i["type"] for i in items] == [
+            "numerical" if q.kind == "number" else "multichoice" for q in ex.questions
+        ], ex.id
+        for item in items:
+            assert sum(a["fraction"] == 1.0 for a in item["answers"]) == 1, ex.id
 
 
 def test_gift_escapes_its_special_characters():

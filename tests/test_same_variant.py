@@ -29,7 +29,7 @@ from generators.moodle_quiz import gift_from_variants, moodle_xml_from_variants
 from generators.selfcheck import variant_data
 from generators.variants import Variant, student_variant
 from tests.helpers import new_course
-from tests.test_moodle import cloze_parts
+from tests.test_moodle import cloze_parts, gift_questions
 
 pytestmark = pytest.mark.slow  # runs `mercatique assign`, hence nbgrader
 
@@ -125,25 +125,19 @@ def read_moodle_xml(course: Course, student: str, variants) -> Seen:
     return seen
 
 
-GIFT_UNESCAPE = re.compile(r"\\([~=#{}:\\])")
-
-
 def read_gift(course: Course, student: str, variants) -> Seen:
-    text = gift_from_variants([[v] for v in variants.values()])
-    blocks = [b for b in text.split("\n\n") if b.startswith("::")]
-    seen = Seen(text="")
+    items = gift_questions(gift_from_variants([[v] for v in variants.values()]))
     order = [(e, q) for e, v in variants.items() for q in v.exercise.questions]
-    for (exercise, q), block in zip(order, blocks, strict=True):
-        body = block.split("::[html]", 1)[1]
-        question_text, answers = re.split(r"(?<!\\)\{", body, maxsplit=1)
-        seen.text += plain(GIFT_UNESCAPE.sub(r"\1", question_text))
+    seen = Seen(text="")
+    for (exercise, q), item in zip(order, items, strict=True):
+        seen.text += plain(item["text"])
+        right = next(a for a in item["answers"] if a["fraction"] == 1.0)
         if q.kind == "number":
-            seen.answers[(exercise, q.id)] = float(re.search(r"=%100%(-?[0-9.]+):", answers).group(1))
-        else:
-            right = re.search(r"^\s*=(.*?)(?<!\\)#", answers, re.M).group(1)
-            right = plain(GIFT_UNESCAPE.sub(r"\1", right))
+            seen.answers[(exercise, q.id)] = right["value"]
+        else:  # GIFT has no letters: the right option's text names it
             options = variants[exercise].options[q.id]
-            seen.answers[(exercise, q.id)] = next(o.letter for o in options if plain(o.text) == right)
+            text = plain(right["text"])
+            seen.answers[(exercise, q.id)] = next(o.letter for o in options if plain(o.text) == text)
     return seen
 
 

@@ -133,7 +133,7 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
 @click.argument("exercise_ids", metavar="EXERCICE...", nargs=-1, required=True)
 @click.option(
     "--variantes", "--variants", "variants", type=int, default=10, show_default=True,
-    help="Nombre de variantes par exercice (variante k = tirage k de « mercatique preview --seed k »).",
+    help="Nombre de variantes par exercice (la variante k a les nombres de mercatique preview --seed k).",
 )  # fmt: skip
 @click.option(
     "--format", "fmt", type=click.Choice(["xml", "gift"]), default="xml", show_default=True,
@@ -144,14 +144,20 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
     help="Fichier à écrire (défaut : quiz-<exercice>.xml ou .gift dans le dossier courant).",
 )  # fmt: skip
 @click.option("--graine", "seed", type=int, default=1, show_default=True, help="Numéro du premier tirage.")
+@click.option(
+    "--questions-separees", "--questions-séparées", "separate", is_flag=True,
+    help="XML : une question Moodle (numérique avec unité, ou QCM) par question de l'exercice, "
+    "une sous-catégorie par question, au lieu d'une question « cloze » par variante.",
+)  # fmt: skip
 def moodle_command(
-    exercise_ids: tuple[str, ...], variants: int, fmt: str, output: Path | None, seed: int
+    exercise_ids: tuple[str, ...], variants: int, fmt: str, output: Path | None, seed: int, separate: bool
 ) -> None:
     """Écrit un quiz Moodle (banque de questions) : une catégorie par exercice, N variantes."""
     from .course import write_atomic
     from .moodle_quiz import QuizOptions, build_quiz
 
-    text = build_quiz(list(exercise_ids), QuizOptions(variants=variants, first_seed=seed), fmt)
+    options = QuizOptions(variants=variants, first_seed=seed, separate=separate)
+    text = build_quiz(list(exercise_ids), options, fmt)
     stem = exercise_ids[0] if len(set(exercise_ids)) == 1 else "mercatique"
     output = output or Path(f"quiz-{stem}.{fmt}")
     write_atomic(output, text)

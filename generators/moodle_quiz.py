@@ -17,7 +17,10 @@ with its French explanation, a catch-all `*` with a hint) or a MULTICHOICE_V one
 explanation), weighted by the question's points, and the worked solution as general
 feedback. What cloze gives up: Moodle units (the unit is printed after the blank and the
 student types the number alone). An exercise with a single question becomes a plain
-`numerical` question (with `<units>`) or a `multichoice` one.
+`numerical` question (with `<units>`) or a `multichoice` one; so does every question of
+an exercise with `separate` (`--questions-separees`), one sub-category per question, for
+a teacher who wants Moodle's units or one question per quiz slot (the statement is then
+repeated, and each slot draws its own variant).
 
 GIFT cannot express cloze, so there each exercise question is its own GIFT question
 (statement repeated), one sub-category per question; GIFT carries no file, so case
@@ -62,6 +65,8 @@ ANSWER_INSTRUCTIONS = {
 class QuizOptions:
     variants: int = 10
     first_seed: int = 1
+    separate: bool = False
+    """XML: one standard Moodle question per exercise question instead of one cloze per variant."""
 
 
 def quiz_variants(exercise: Exercise, options: QuizOptions) -> list[Variant]:
@@ -303,19 +308,22 @@ def cloze_question(variant: Variant, name: str) -> ET.Element:
     return question
 
 
+def plain_question(variant: Variant, q: Question, name: str) -> ET.Element:
+    """One exercise question as a standard Moodle question: the statement, then its prompt."""
+    text_html = _statement_html(variant) + "\n" + _prompt_html(variant, q, None)
+    if q.kind == "number":
+        instructions = f"<p><small>{ANSWER_INSTRUCTIONS[q.unit]}</small></p>"
+        return numerical_question(variant, q, name, text_html + instructions)
+    return multichoice_question(variant, q, name, text_html)
+
+
 def variant_questions(variant: Variant, number: int, total: int) -> ET.Element:
     """The Moodle question of one variant: cloze, or a plain question for a one-question exercise."""
     exercise = variant.exercise
     name = question_name(exercise, number, total)
     if len(exercise.questions) > 1:
         return cloze_question(variant, name)
-    q = exercise.questions[0]
-    text_html = _statement_html(variant) + "\n" + _prompt_html(variant, q, None)
-    if q.kind == "number":
-        return numerical_question(
-            variant, q, name, text_html + f"<p><small>{ANSWER_INSTRUCTIONS[q.unit]}</small></p>"
-        )
-    return multichoice_question(variant, q, name, text_html)
+    return plain_question(variant, exercise.questions[0], name)
 
 
 def _serialize(root: ET.Element) -> str:
@@ -340,19 +348,31 @@ def _serialize(root: ET.Element) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + re.sub("\x00CDATA([0-9]+)\x00", cdata, text) + "\n"
 
 
-def moodle_xml_from_variants(groups: list[list[Variant]]) -> str:
-    """Moodle XML for given variants, one category per group (all of one exercise)."""
+def moodle_xml_from_variants(groups: list[list[Variant]], separate: bool = False) -> str:
+    """Moodle XML for given variants, one category per group (all of one exercise).
+
+    `separate`: one standard question per exercise question (numerical with units,
+    multichoice), in one sub-category per question, instead of one cloze per variant.
+    """
     quiz = ET.Element("quiz")
     for variants in groups:
-        quiz.append(_category(category_path(variants[0].exercise)))
-        for number, variant in enumerate(variants, start=1):
-            quiz.append(variant_questions(variant, number, len(variants)))
+        exercise = variants[0].exercise
+        if not separate or len(exercise.questions) == 1:
+            quiz.append(_category(category_path(exercise)))
+            for number, variant in enumerate(variants, start=1):
+                quiz.append(variant_questions(variant, number, len(variants)))
+            continue
+        for index, q in enumerate(exercise.questions, start=1):
+            quiz.append(_category(category_path(exercise, f"Question {index}")))
+            for number, variant in enumerate(variants, start=1):
+                name = f"{question_name(exercise, number, len(variants))} - question {index}"
+                quiz.append(plain_question(variant, q, name))
     return _serialize(quiz)
 
 
 def moodle_xml(exercises: list[Exercise], options: QuizOptions) -> str:
     """The Moodle XML file (Banque de questions > Importer > Format XML Moodle)."""
-    return moodle_xml_from_variants([quiz_variants(ex, options) for ex in exercises])
+    return moodle_xml_from_variants([quiz_variants(ex, options) for ex in exercises], options.separate)
 
 
 # --- GIFT ------------------------------------------------------------------------------

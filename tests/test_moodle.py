@@ -371,6 +371,31 @@ def test_single_choice_question_is_a_multichoice_question(single_question_catalo
         assert text_of(wrong, "feedback").startswith("Ce n'était pas")
 
 
+def test_separate_questions_are_standard_moodle_questions_with_units():
+    ex = find_exercise("kpi-nps")
+    items = questions(build_quiz(["kpi-nps"], QuizOptions(variants=2, separate=True)))
+    categories = [text_of(q, "category") for q in items if q.get("type") == "category"]
+    assert categories == [f"$course$/top/Mercatique/{ex.title}/Question {i}" for i in (1, 2, 3)]
+    kinds = [q.get("type") for q in items if q.get("type") != "category"]
+    assert kinds == ["numerical"] * 4 + ["multichoice"] * 2
+    units = {"taux_reponse_enquete": "%", "nps": "points"}
+    plain_items = [q for q in items if q.get("type") != "category"]
+    for q, pair in zip(ex.questions, (plain_items[0:2], plain_items[2:4], plain_items[4:6]), strict=True):
+        for seed, item in enumerate(pair, start=1):
+            variant = preview_variant(ex, seed)
+            assert float(item.find("defaultgrade").text) == q.points
+            answers = item.findall("answer")
+            if q.kind == "number":
+                assert [u.text for u in item.findall("units/unit/unit_name")] == [units[q.id]]
+                assert float(answers[0].find("text").text) == pytest.approx(variant.answers[q.id], abs=1e-9)
+                assert float(answers[0].find("tolerance").text) == q.abs_tolerance
+                assert answers[-1].find("text").text == "*"
+            else:
+                assert item.find("answernumbering").text == "ABCD"
+                right = [a.get("fraction") == "100" for a in answers]
+                assert right == [o.letter == variant.answers[q.id] for o in variant.options[q.id]]
+
+
 def test_gift_numerical_and_choice():
     ex = find_exercise("kpi-nps")
     items = gift_questions(quiz("kpi-nps", n=2, fmt="gift"))

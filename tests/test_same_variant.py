@@ -125,6 +125,30 @@ def read_moodle_xml(course: Course, student: str, variants) -> Seen:
     return seen
 
 
+def read_moodle_xml_separate(course: Course, student: str, variants) -> Seen:
+    xml_text = moodle_xml_from_variants([[v] for v in variants.values()], separate=True)
+    items = [
+        q for q in ET.fromstring(xml_text.encode("utf-8")).findall("question") if q.get("type") != "category"
+    ]
+    order = [(e, q) for e, v in variants.items() for q in v.exercise.questions]
+    seen = Seen(text="")
+    for (exercise, q), item in zip(order, items, strict=True):
+        seen.text += plain(item.find("questiontext/text").text)
+        answers = item.findall("answer")
+        if q.kind == "number":
+            assert answers[0].get("fraction") == "100"
+            seen.answers[(exercise, q.id)] = float(answers[0].find("text").text)
+        else:  # numbered ABCD by Moodle, in the file's order
+            letters = "ABCDEFGHIJ"
+            seen.answers[(exercise, q.id)] = next(
+                letters[i] for i, a in enumerate(answers) if a.get("fraction") == "100"
+            )
+            seen.options[(exercise, q.id)] = [
+                (letters[i], plain(a.find("text").text)) for i, a in enumerate(answers)
+            ]
+    return seen
+
+
 def read_gift(course: Course, student: str, variants) -> Seen:
     items = gift_questions(gift_from_variants([[v] for v in variants.values()]))
     order = [(e, q) for e, v in variants.items() for q in v.exercise.questions]
@@ -159,6 +183,7 @@ READERS = {
     "corrigé CSV": read_answer_key_csv,
     "auto-évaluation du livre": read_self_check,
     "Moodle XML": read_moodle_xml,
+    "Moodle XML, questions séparées": read_moodle_xml_separate,
     "GIFT": read_gift,
     "fiche imprimable": read_worksheet,
 }
@@ -214,7 +239,13 @@ def test_every_output_shows_the_same_variant(output, course, student, variants):
 def test_the_outputs_cover_every_question(course, student, variants):
     """The answer-bearing outputs name every question of both exercises."""
     every = {(e, q.id) for e, v in variants.items() for q in v.exercise.questions}
-    for output in ("corrigé CSV", "auto-évaluation du livre", "Moodle XML", "GIFT"):
+    for output in (
+        "corrigé CSV",
+        "auto-évaluation du livre",
+        "Moodle XML",
+        "Moodle XML, questions séparées",
+        "GIFT",
+    ):
         assert set(READERS[output](course, student, variants).answers) == every, output
     choices = {(e, q.id) for e, v in variants.items() for q in v.exercise.questions if q.kind == "choice"}
     assert set(read_notebook(course, student, variants).options) == choices

@@ -6,8 +6,8 @@ the default seeds 1..N variant k is the book self-check's variant of seed k. A q
 takes one « question aléatoire » from the category: each student draws one variant.
 
 Why a variant is one `cloze` (multianswer) question. Every exercise of the catalogue asks
-several questions on one set of numbers, and later questions often build on earlier ones
-(the choice question reads the rate just computed). One Moodle question per exercise
+several questions on one set of numbers, and a choice question often judges a number of
+the same variant (is this ROI worth it?). One Moodle question per exercise
 question would split the exercise: a random draw from the category could not bring a
 whole variant, and the statement would be repeated. A cloze question keeps the exercise
 whole: the statement once, then each question with its blank, a NUMERICAL sub-question
@@ -22,9 +22,8 @@ an exercise with `separate` (`--questions-separees`), one sub-category per quest
 a teacher who wants Moodle's units or one question per quiz slot (the statement is then
 repeated, and each slot draws its own variant).
 
-GIFT cannot express cloze, so there each exercise question is its own GIFT question
-(statement repeated), one sub-category per question; GIFT carries no file, so case
-studies are refused with a French message (use the XML format).
+GIFT cannot express cloze, so GIFT always takes the `separate` layout; GIFT carries no
+file, so case studies are refused with a French message (use the XML format).
 """
 
 from __future__ import annotations
@@ -48,7 +47,6 @@ CATEGORY_ROOT = "$course$/top/Mercatique"
 PENALTY = "0.3333333"
 FORMATS = ("xml", "gift")
 
-UNIT_AFTER_BLANK = {"€": "€", "%": "%", "points": "points", "": ""}
 CATCH_ALL_HINT = (
     "Ce n'est pas le résultat attendu. Reprenez la définition de l'indicateur, vérifiez "
     "les données utilisées et l'ordre de la division."
@@ -297,8 +295,7 @@ def cloze_question(variant: Variant, name: str) -> ET.Element:
     for number, q in enumerate(exercise.questions, start=1):
         blocks.append(_prompt_html(variant, q, number))
         if q.kind == "number":
-            unit = UNIT_AFTER_BLANK[q.unit]
-            blank = cloze_numerical(variant, q, weights[q.id]) + (f" {unit}" if unit else "")
+            blank = cloze_numerical(variant, q, weights[q.id]) + (f" {q.unit}" if q.unit else "")
             blocks.append(f"<p>Réponse : {blank}<br><small>{ANSWER_INSTRUCTIONS[q.unit]}</small></p>")
         else:
             blocks.append(f"<div>{cloze_multichoice(variant, q, weights[q.id])}</div>")

@@ -5,6 +5,7 @@ the variants' answers, recomputed here through generators.variants."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import re
@@ -17,7 +18,7 @@ import pytest
 from generators import formatting
 from generators.catalogue import find_exercise, load_catalogue
 from generators.errors import MercatiqueError
-from generators.moodle_quiz import QuizOptions, build_quiz, gift_escape
+from generators.moodle_quiz import QuizOptions, build_quiz, category_path, gift_escape
 from generators.variants import preview_variant
 from tests.helpers import run
 
@@ -194,6 +195,14 @@ def test_one_category_per_exercise_holding_n_variants():
     ]
     names = [text_of(q, "name") for q in items[1:5]]
     assert len(set(names)) == 4 and all(n.endswith(f"(variante 0{k})") for k, n in enumerate(names, start=1))
+
+
+def test_a_slash_in_a_title_stays_in_one_category_name():
+    ex = dataclasses.replace(find_exercise("kpi-nps"), title="Avant / après : le NPS")
+    path = category_path(ex, "Question 1")
+    # question/format.php split_category_path
+    names = [n.replace("//", "/").strip() for n in re.split(r"(?<!/)/(?!/)", path)]
+    assert names == ["$course$", "top", "Mercatique", "Avant / après : le NPS", "Question 1"]
 
 
 def test_number_subquestions_carry_answer_mistakes_and_catch_all():

@@ -129,6 +129,46 @@ def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
         sys.exit(1)
 
 
+@main.command("moodle")
+@click.argument("exercise_ids", metavar="EXERCICE...", nargs=-1, required=True)
+@click.option(
+    "--variantes", "--variants", "variants", type=int, default=10, show_default=True,
+    help="Nombre de variantes par exercice (la variante k a les nombres de mercatique preview --seed k).",
+)  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["xml", "gift"]), default="xml", show_default=True,
+    help="XML Moodle (conseillé : fichiers joints, questions « cloze ») ou GIFT.",
+)  # fmt: skip
+@click.option(
+    "--sortie", "output", type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier à écrire (défaut : quiz-<exercice>.xml ou .gift dans le dossier courant).",
+)  # fmt: skip
+@click.option("--graine", "seed", type=int, default=1, show_default=True, help="Numéro du premier tirage.")
+@click.option(
+    "--questions-separees", "--questions-séparées", "separate", is_flag=True,
+    help="XML : une question Moodle (numérique avec unité, ou QCM) par question de l'exercice, "
+    "une sous-catégorie par question, au lieu d'une question « cloze » par variante.",
+)  # fmt: skip
+def moodle_command(
+    exercise_ids: tuple[str, ...], variants: int, fmt: str, output: Path | None, seed: int, separate: bool
+) -> None:
+    """Écrit un quiz Moodle (banque de questions) : une catégorie par exercice, N variantes."""
+    from .course import write_atomic
+    from .moodle_quiz import QuizOptions, build_quiz
+
+    options = QuizOptions(variants=variants, first_seed=seed, separate=separate)
+    text = build_quiz(list(exercise_ids), options, fmt)
+    stem = exercise_ids[0] if len(set(exercise_ids)) == 1 else "mercatique"
+    output = output or Path(f"quiz-{stem}.{fmt}")
+    write_atomic(output, text)
+    click.echo(f"Écrit : {output} ({len(set(exercise_ids))} exercice(s), {variants} variante(s) chacun)")
+    label = "XML Moodle" if fmt == "xml" else "GIFT"
+    click.echo(
+        f"Dans Moodle : Banque de questions > Importer, format « {label} », "
+        "puis un test avec une question aléatoire par catégorie."
+    )
+
+
 @main.command()
 @click.argument("course_dir", metavar="COURS", type=click.Path(file_okay=False, path_type=Path))
 @click.option(

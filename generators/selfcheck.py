@@ -54,20 +54,18 @@ def _question(variant, q) -> dict[str, Any]:
     return item
 
 
+def variant_data(variant) -> dict[str, Any]:
+    """One variant as the self-check widget reads it (also what other outputs are compared with)."""
+    return {
+        "statement": to_html(render.statement(variant)),
+        "questions": [_question(variant, q) for q in variant.exercise.questions],
+        "solution": to_html(render.solution(variant)),
+    }
+
+
 def self_check_data(ex: Exercise) -> dict[str, Any]:
     variants = [preview_variant(ex, seed) for seed in BOOK_SEEDS]
-    return {
-        "id": ex.id,
-        "title": typography.text(ex.title),
-        "variants": [
-            {
-                "statement": to_html(render.statement(v)),
-                "questions": [_question(v, q) for q in ex.questions],
-                "solution": to_html(render.solution(v)),
-            }
-            for v in variants
-        ],
-    }
+    return {"id": ex.id, "title": typography.text(ex.title), "variants": [variant_data(v) for v in variants]}
 
 
 def self_check_html(ex: Exercise) -> str:

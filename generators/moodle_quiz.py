@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import formatting, render
+from . import render, typography
 from .catalogue import Exercise, Question, find_exercise
 from .errors import MercatiqueError
 from .expressions import render_text
@@ -178,13 +178,13 @@ def _header(
 ) -> ET.Element:
     name_element = ET.SubElement(question, "name")
     ET.SubElement(name_element, "text").text = name
-    questiontext = _text(question, "questiontext", formatting.french_spacing_html(text_html))
+    questiontext = _text(question, "questiontext", typography.html(text_html))
     for table_name, table in datasets_of(variant).items():
         file = ET.SubElement(
             questiontext, "file", {"name": f"{table_name}.csv", "path": "/", "encoding": "base64"}
         )
         file.text = base64.b64encode(dataset_csv(table).encode("utf-8")).decode("ascii")
-    _text(question, "generalfeedback", formatting.french_spacing_html(_solution_html(variant)))
+    _text(question, "generalfeedback", typography.html(_solution_html(variant)))
     if grade is not None:  # a cloze question's grade is the sum of its blanks' weights
         _simple(question, "defaultgrade", plain_number(grade))
     _simple(question, "penalty", PENALTY)
@@ -202,8 +202,8 @@ def _tags(question: ET.Element, exercise: Exercise) -> None:
 
 def _answer(parent, fraction: int, text: str, feedback: str, tolerance: str | None = None, fmt="plain_text"):
     answer = ET.SubElement(parent, "answer", {"fraction": str(fraction), "format": fmt})
-    ET.SubElement(answer, "text").text = _CData(formatting.french_spacing(text)) if fmt == "html" else text
-    _text(answer, "feedback", formatting.french_spacing(_html(feedback)))
+    ET.SubElement(answer, "text").text = _CData(typography.text(text)) if fmt == "html" else text
+    _text(answer, "feedback", typography.text(_html(feedback)))
     if tolerance is not None:
         _simple(answer, "tolerance", tolerance)
     return answer
@@ -379,7 +379,7 @@ _GIFT_SPECIAL = re.compile(r"([~=#{}:\\])")
 
 def gift_escape(text: str) -> str:
     """GIFT's special characters ~ = # { } : (and the backslash) escaped; one line."""
-    one_line = re.sub(r"[ \t\r]*\n[ \t\r]*", " ", formatting.french_spacing_html(text)).strip()
+    one_line = re.sub(r"[ \t\r]*\n[ \t\r]*", " ", typography.html(text)).strip()
     return _GIFT_SPECIAL.sub(r"\\\1", one_line)
 
 

@@ -166,8 +166,8 @@ def moodle_validation_errors(parts: list[dict]) -> list[str]:
 
 
 def plain(text: str) -> str:
-    """Spaces compared as spaces: the quiz applies French typography (no-break spaces)."""
-    return text.replace("\u00a0", " ").replace("\u202f", " ")
+    """Compared as typed: the quiz applies French typography (no-break spaces, curly apostrophes)."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2019", "'")
 
 
 def quiz(*ids: str, n: int = 3, fmt: str = "xml") -> str:
@@ -377,7 +377,7 @@ def test_single_choice_question_is_a_multichoice_question(single_question_catalo
         option = next(o for o in variant.options["canal"] if o.letter == variant.answers["canal"])
         assert plain(html.unescape(right.find("text").text)) == plain(option.text)
         wrong = next(a for a in answers if a.get("fraction") == "0")
-        assert text_of(wrong, "feedback").startswith("Ce n'était pas")
+        assert plain(text_of(wrong, "feedback")).startswith("Ce n'était pas")
 
 
 def test_separate_questions_are_standard_moodle_questions_with_units():

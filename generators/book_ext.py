@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -109,6 +110,14 @@ class FrenchTypography(SphinxTransform):
             typeset = typography.text(node.astext())
             if typeset != node.astext():
                 node.parent.replace(node, nodes.Text(typeset))
+        for diagram in self.document.findall(lambda n: n.tagname == "graphviz"):
+            # a diagram's prose is its labels (quoted strings of the dot code) and its alt text
+            diagram["code"] = _DOT_STRING.sub(lambda m: typography.text(m.group(0)), diagram["code"])
+            if "alt" in diagram:
+                diagram["alt"] = typography.text(diagram["alt"])
+
+
+_DOT_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def _ancestors(node: nodes.Node):

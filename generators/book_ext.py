@@ -119,4 +119,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     app.add_js_file("selfcheck.js")
     app.add_css_file("selfcheck.css")
+    app.add_css_file("chapters.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -91,3 +91,13 @@ def test_chapter_4_separates_npai_from_bounces_and_counts_receipts_in_store():
     assert re.search(r"Taux de NPAI\}.*rebonds définitifs", text)
     assert "tickets de caisse" in text and "entrées" in text
     assert "taux de passage" in text.lower()
+
+
+def test_book_without_graphviz_says_in_french_what_to_install(tmp_path, monkeypatch):
+    from tests.helpers import run
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on this PATH
+    result = run("book")
+    assert result.exit_code != 0
+    assert "Graphviz" in result.output and "apt-get install graphviz" in result.output
+    assert "Traceback" not in result.output

@@ -25,7 +25,8 @@ lint: $(STAMP)
 # The book tests look at pages in headless Chromium (Debian's package); grading
 # sandboxes student kernels with bubblewrap; a school's gradebook test starts a real
 # PostgreSQL server; `release` gives each student's notebook to that student alone with
-# POSIX ACLs (setfacl) when the teacher is not root. Installed here when missing (root).
+# POSIX ACLs (setfacl) when the teacher is not root; the book's synthesis diagrams are
+# drawn by Graphviz (dot). Installed here when missing (root).
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null || ! command -v bwrap >/dev/null || ! command -v setfacl >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

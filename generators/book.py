@@ -18,6 +18,12 @@ def build_book(root: Path = PROJECT_ROOT, *, full: bool = False) -> Path:
     Nitpicky mode and warnings-as-errors make a broken internal link or an unknown
     glossary term fail the build instead of shipping.
     """
+    if shutil.which("dot") is None:
+        # the chapters' synthesis diagrams are drawn by Graphviz at build time
+        raise MercatiqueError(
+            "Graphviz (la commande dot) est nécessaire pour dessiner les schémas du livre : "
+            "installez-le (sudo apt-get install graphviz, ou make system-deps) puis relancez."
+        )
     command = [
         sys.executable,
         "-m",

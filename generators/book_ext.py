@@ -171,5 +171,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", _typeset_page_context)
     app.add_js_file("selfcheck.js")
     app.add_css_file("selfcheck.css")
-    app.add_css_file("diagrams.css")
+    app.add_css_file("chapters.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -160,3 +160,34 @@ def test_every_page_text_follows_french_typography(html):
     assert not faults
     chapter = (html / "book" / "parcours-client.html").read_text(encoding="utf-8")
     assert "\u00a0:" in chapter and "’" in chapter
+
+
+def test_synthesis_diagrams_are_local_svg_drawn_on_the_page_background_in_dark_theme(html, browser):
+    """A diagram is Graphviz SVG from the book itself, and in dark theme it shows the dark
+    page through its transparent background (no white box: Chromium paints one behind an
+    embedded document whose colour scheme differs from the page's)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.test_book_content import CHAPTERS
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    context.add_init_script("localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark');")
+    for chapter in CHAPTERS:
+        page = context.new_page()
+        page.goto((html / "book" / f"{chapter}.html").as_uri(), wait_until="load")
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        diagram = page.locator("div.graphviz > object.graphviz, div.graphviz > img")
+        assert diagram.count() == 1, chapter
+        target = diagram.get_attribute("data") or diagram.get_attribute("src")
+        svg = (html / "book" / target).resolve()
+        assert svg.suffix == ".svg" and svg.is_file(), target
+        assert "<image" not in svg.read_text(encoding="utf-8")
+        diagram.scroll_into_view_if_needed()
+        page.wait_for_timeout(200)  # the embedded SVG document paints after load
+        shot = Image.open(BytesIO(diagram.screenshot())).convert("L")
+        corner = shot.getpixel((1, 1))
+        assert corner < 80, (chapter, "fond blanc derrière le schéma en thème sombre", corner)
+        page.close()
+    context.close()

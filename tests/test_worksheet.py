@@ -244,3 +244,25 @@ def test_without_a_course_bad_input_gives_a_french_error(tmp_path):
     result = run("sheet", "--exercices", "kpi-nps", "--nombre", "0")
     assert result.exit_code == 2
     assert not (tmp_path / "f").exists()
+
+
+@pytest.mark.slow
+def test_a_failing_run_leaves_the_previous_sheets(printed, monkeypatch):
+    from generators import worksheet
+
+    root, folder = printed
+    before = {p: p.read_bytes() for p in folder.rglob("*.pdf")}
+    calls = []
+
+    def broken(self, html):
+        calls.append(html)
+        if len(calls) == 2:
+            raise RuntimeError("panne au milieu de la classe")
+        return original(self, html)
+
+    original = worksheet.Printer.render
+    monkeypatch.setattr(worksheet.Printer, "render", broken)
+    with pytest.raises(RuntimeError):
+        worksheet.course_sheets(open_course(root), A, title="Autre titre")
+    assert {p: p.read_bytes() for p in folder.rglob("*.pdf")} == before
+    assert [p.name for p in folder.parent.iterdir()] == [A]  # no half-built folder left beside it

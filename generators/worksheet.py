@@ -285,27 +285,30 @@ def course_sheets(
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{assignment}-"))
     try:
         out = Printed(target, [], [], target / f"{_safe(assignment)} - corrigé.pdf")
-        documents = []
-        for done, sheet in enumerate(sheets, start=1):
-            doc = printer.render(sheet_html([sheet]))
-            documents.append(doc)
-            s = sheet.student
-            name = _safe(f"{s.last_name.upper()} {s.first_name} ({s.id})") or _safe(s.id)
-            folder = _safe(s.group) if s.group else ""
-            relative = Path(folder, f"{name}.pdf") if folder else Path(f"{name}.pdf")
-            write_bytes_atomic(staging / relative, doc.write_pdf())
-            out.students.append(target / relative)
-            if progress:
-                progress(done, total)
         groups = list(dict.fromkeys(s.group for s in students))
-        for group in groups:
-            members = [d for d, s in zip(documents, students, strict=True) if s.group == group]
+        done = 0
+        for group in groups:  # one class at a time: only its laid-out sheets are held in memory
+            documents = []
+            for sheet in (sh for sh in sheets if sh.student.group == group):
+                doc = printer.render(sheet_html([sheet]))
+                documents.append(doc)
+                s = sheet.student
+                name = _safe(f"{s.last_name.upper()} {s.first_name} ({s.id})") or _safe(s.id)
+                relative = Path(_safe(group), f"{name}.pdf") if group else Path(f"{name}.pdf")
+                write_bytes_atomic(staging / relative, doc.write_pdf())
+                out.students.append(target / relative)
+                done += 1
+                if progress:
+                    progress(done, total)
             if group:
                 name = f"{assignment} - {group}"
             else:
                 name = f"{assignment} - sans classe" if len(groups) > 1 else f"{assignment} - tous les élèves"
-            write_bytes_atomic(staging / f"{_safe(name)}.pdf", printer.merge(members, duplex))
-            out.classes.append(target / f"{_safe(name)}.pdf")
+            name = _safe(name)
+            while target / f"{name}.pdf" in out.classes:  # two classes named alike once made safe
+                name += " (bis)"
+            write_bytes_atomic(staging / f"{name}.pdf", printer.merge(documents, duplex))
+            out.classes.append(target / f"{name}.pdf")
         key = printer.render(sheet_html(sheets, teacher=True))
         write_bytes_atomic(staging / out.teacher.name, key.write_pdf())
         if progress:

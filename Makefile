@@ -26,13 +26,18 @@ lint: $(STAMP)
 # sandboxes student kernels with bubblewrap; a school's gradebook test starts a real
 # PostgreSQL server; `release` gives each student's notebook to that student alone with
 # POSIX ACLs (setfacl) when the teacher is not root; the book's synthesis diagrams are
-# drawn by Graphviz (dot). Installed here when missing (root).
+# drawn by Graphviz (dot). `sheet` lays out PDFs with WeasyPrint, which needs Pango
+# (libpango-1.0-0, libpangoft2-1.0-0) and fonts; its tests read the PDFs with
+# poppler-utils (pdftotext, pdftoppm). Installed here when missing (root).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null || ! command -v bwrap >/dev/null || ! command -v setfacl >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null || ! command -v bwrap >/dev/null || ! command -v setfacl >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null \
+	  || ! ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || ! fc-list | grep -q "Liberation Sans\|DejaVu Sans"; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap postgresql acl graphviz >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium bubblewrap postgresql acl graphviz \
+	      libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core poppler-utils >/dev/null; \
 	  else \
-	    echo "Installez d'abord : sudo apt-get install chromium bubblewrap postgresql acl graphviz"; exit 1; \
+	    echo "Installez d'abord : sudo apt-get install chromium bubblewrap postgresql acl graphviz libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core poppler-utils"; exit 1; \
 	  fi; \
 	fi
 
@@ -72,11 +77,12 @@ test-fast: $(STAMP)
 book: $(STAMP)
 	$(BIN)/mercatique book
 
-# Speed figures (printed, never asserted): assignment generation, grading, book build.
+# Speed figures (printed, never asserted): assignment generation, grading, book build, worksheets.
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.generate_assignment
 	$(BIN)/python -m benchmarks.grading
 	$(BIN)/python -m benchmarks.book_build
+	$(BIN)/python -m benchmarks.worksheets
 
 # click's messages in French: rebuild the compiled catalogue after editing the .po
 locale: $(STAMP)

@@ -553,6 +553,92 @@ def export_command(course_dir: Path, assignment: str, formats: tuple[str, ...], 
         click.echo(f"Écrit : {path}")
 
 
+@main.command("sheet")
+@click.argument("arguments", metavar="[COURS DEVOIR | --exercices EXERCICE...]", nargs=-1)
+@click.option(
+    "--exercices",
+    "--exercises",
+    "exercise_mode",
+    is_flag=True,
+    help="Sans cours : les arguments sont des identifiants d'exercices (voir « mercatique list »), "
+    "imprimés avec les tirages d'entraînement du livre.",
+)
+@click.option(
+    "--graine",
+    "--seed",
+    "seed",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Avec --exercices : premier tirage (le tirage n est l'auto-évaluation n du livre).",
+)
+@click.option(
+    "--nombre",
+    "--count",
+    "count",
+    type=click.IntRange(min=1, max=500),
+    default=1,
+    show_default=True,
+    help="Avec --exercices : nombre de fiches (tirages graine, graine + 1…).",
+)
+@click.option(
+    "--sortie",
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("fiches"),
+    show_default=True,
+    help="Avec --exercices : dossier où écrire fiches.pdf et corrigé.pdf.",
+)
+@click.option(
+    "--titre", "--title", "title", help="Titre imprimé en tête des fiches (défaut : le nom du devoir)."
+)
+@click.option(
+    "--recto-seul",
+    "simplex",
+    is_flag=True,
+    help="Imprimante sans recto verso : pas de page blanche ajoutée pour que chaque élève "
+    "commence sur une nouvelle feuille.",
+)
+def sheet_command(arguments: tuple[str, ...], exercise_mode: bool, seed: int, count: int, output: Path,
+                  title: str | None, simplex: bool) -> None:  # fmt: skip
+    """Fiches imprimables (PDF, A4) : une par élève avec ses propres nombres, une par classe
+    pour une seule impression, et le corrigé de l'enseignant (un élève par page).
+
+    Sans cours, avec --exercices : des fiches d'entraînement et leur corrigé.
+    """
+    from .worksheet import course_sheets, preview_sheets
+
+    if exercise_mode:
+        with _progress(count + 1, "Fiches") as bar:
+            out = preview_sheets(list(arguments), output, seed=seed, count=count, title=title,
+                                 duplex=not simplex, progress=lambda done, n: bar.update(1))  # fmt: skip
+        click.echo(f"Fiches : {out.classes[0]}")
+        click.echo(f"Corrigé : {out.teacher}")
+        return
+    if len(arguments) != 2:
+        raise MercatiqueError(
+            "indiquez le dossier du cours et le devoir (« mercatique sheet COURS DEVOIR »), "
+            "ou des exercices sans cours (« mercatique sheet --exercices EXERCICE... »)"
+        )
+    from .course import check_assignment_name, open_course
+    from .setup_course import gradebook_students
+
+    course_dir, assignment = Path(arguments[0]), arguments[1]
+    if not course_dir.is_dir():
+        raise MercatiqueError(f"dossier du cours introuvable : {course_dir}")
+    check_assignment_name(assignment)
+    course = open_course(course_dir)
+    course.manifest(assignment)
+    with _progress(len(gradebook_students(course)) + 1, "Fiches") as bar:
+        out = course_sheets(course, assignment, title=title, duplex=not simplex,
+                            progress=lambda done, n: bar.update(1))  # fmt: skip
+    click.echo(f"{len(out.students)} fiches d'élèves dans {out.folder}")
+    for path in out.classes:
+        click.echo(f"À imprimer pour la classe : {path}")
+    click.echo(f"Corrigé de l'enseignant : {out.teacher}")
+
+
 @main.command()
 @click.option(
     "--all", "full", is_flag=True, help="Reconstruit toutes les pages (sinon : seulement les modifiées)."

@@ -12,8 +12,10 @@ import ast
 import html
 import json
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import nbformat
@@ -28,6 +30,7 @@ from generators.expressions import render_text
 from generators.moodle_quiz import gift_from_variants, moodle_xml_from_variants
 from generators.selfcheck import variant_data
 from generators.variants import Variant, student_variant
+from generators.worksheet import course_sheets
 from tests.helpers import new_course
 from tests.test_moodle import cloze_parts, gift_questions
 
@@ -165,10 +168,17 @@ def read_gift(course: Course, student: str, variants) -> Seen:
     return seen
 
 
+@cache
+def _worksheets(course: Course):
+    return course_sheets(course, A)
+
+
 def worksheet_text(course: Course, student: str) -> str | None:
-    """INTEGRATOR: the text of this student's printable worksheet (helper `sheet`,
-    `mercatique sheet COURS DEVOIR`), e.g. `pdftotext` of their PDF. None skips it."""
-    return None
+    """The text of this student's printable worksheet (`mercatique sheet COURS DEVOIR`),
+    as `pdftotext` reads their PDF."""
+    pdf = next(p for p in _worksheets(course).students if f"({student})" in p.name)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(plain(text).split())  # the page's line breaks are not the prompt's
 
 
 def read_worksheet(course: Course, student: str, variants) -> Seen:

@@ -65,6 +65,8 @@ class Question:
     shuffle: bool = True
     range: tuple[float, float] | None = None
     """Where every right answer must fall (checked by the stress test)."""
+    kpi: str = ""
+    """The formula sheet's name of the KPI computed, so tests can check its base is stated."""
 
     @property
     def abs_tolerance(self) -> float:
@@ -251,6 +253,7 @@ def _question(meta_path: Path, index: int, raw: dict[str, Any]) -> Question:
         options=tuple(Option(**{**o, "also": tuple(o.get("also", ()))}) for o in raw.get("options", ())),
         shuffle=raw.get("shuffle", True),
         range=tuple(raw["range"]) if "range" in raw else None,
+        kpi=raw.get("kpi", ""),
     )
 
 

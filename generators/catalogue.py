@@ -45,6 +45,8 @@ class Option:
     text: str
     correct: bool | str = False
     explanation: str = ""
+    also: tuple[str, ...] = ()
+    """Other defensible criteria for this option: the stress test checks they agree with `correct`."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Question:
     shuffle: bool = True
     range: tuple[float, float] | None = None
     """Where every right answer must fall (checked by the stress test)."""
+    kpi: str = ""
+    """The formula sheet's name of the KPI computed, so tests can check its base is stated."""
 
     @property
     def abs_tolerance(self) -> float:
@@ -84,6 +88,10 @@ class Exercise:
     tags: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()
     given: tuple[str, ...] = ()
+    fictional_data: bool = False
+    """Invented numbers: every rendered statement opens with a « Données fictives » notice."""
+    data_source: str = ""
+    """Where real numbers come from, for an exercise about a real brand without fictional_data."""
     files: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -219,6 +227,8 @@ def load_exercise(folder: Path) -> Exercise:
         parameters=dict(data["parameters"]),
         constraints=tuple(data.get("constraints", ())),
         given=tuple(data.get("given", ())),
+        fictional_data=data.get("fictional_data", False),
+        data_source=data.get("data_source", ""),
         questions=questions,
         statement_template=templates[STATEMENT_FILE],
         solution_template=templates[SOLUTION_FILE],
@@ -240,9 +250,10 @@ def _question(meta_path: Path, index: int, raw: dict[str, Any]) -> Question:
         decimals=raw.get("decimals", 2),
         tolerance=raw.get("tolerance"),
         mistakes=tuple(Mistake(**m) for m in raw.get("mistakes", ())),
-        options=tuple(Option(**o) for o in raw.get("options", ())),
+        options=tuple(Option(**{**o, "also": tuple(o.get("also", ()))}) for o in raw.get("options", ())),
         shuffle=raw.get("shuffle", True),
         range=tuple(raw["range"]) if "range" in raw else None,
+        kpi=raw.get("kpi", ""),
     )
 
 
@@ -290,6 +301,14 @@ def _check_semantics(meta_path: Path, ex: Exercise) -> None:
             for j, o in enumerate(q.options):
                 if isinstance(o.correct, str):
                     _check_formula(meta_path, f"{where}.options[{j}].correct", o.correct)
+                if o.also and not isinstance(o.correct, str):
+                    raise _fail(
+                        meta_path,
+                        f"{where}.options[{j}].also",
+                        "also n'a de sens qu'avec un correct écrit comme une expression",
+                    )
+                for k, source in enumerate(o.also):
+                    _check_formula(meta_path, f"{where}.options[{j}].also[{k}]", source)
 
 
 def _check_formula(meta_path: Path, where: str, source: str) -> None:

@@ -19,8 +19,26 @@ UNIT_HINTS = {
 }
 
 
+FICTIONAL_NOTICE = "> **Données fictives.** Les données de cet exercice sont inventées pour l'entraînement"
+
+
+def fictional_notice(exercise) -> str:
+    """The notice that opens the statement of an exercise with invented numbers ("" if real)."""
+    if not exercise.fictional_data:
+        return ""
+    if exercise.brand:
+        return (
+            f"{FICTIONAL_NOTICE} ; la situation s'inspire de la marque {exercise.brand}, "
+            "sans reproduire ses chiffres réels."
+        )
+    return f"{FICTIONAL_NOTICE}."
+
+
 def statement(variant: Variant) -> str:
-    return render_text(variant.exercise.statement_template, variant.context).strip()
+    """The statement as every output shows it, opened by the « données fictives » notice if any."""
+    text = render_text(variant.exercise.statement_template, variant.context).strip()
+    notice = typography.markdown(fictional_notice(variant.exercise))
+    return f"{notice}\n\n{text}" if notice else text
 
 
 def solution(variant: Variant) -> str:
@@ -62,12 +80,16 @@ def prompt(variant: Variant, q: Question, number: int, variable: str | None = No
     else:
         hint = UNIT_HINTS[q.unit]
         detail = f" ({hint})" if hint else ""
-        decimals = f"{q.decimals} décimale{'s' if q.decimals > 1 else ''}"
-        lines.append(
-            f"Écrivez votre calcul dans `{variable}`{detail}. "
-            f"Inutile d'arrondir ; si vous arrondissez, gardez au moins {decimals}."
-        )
+        lines.append(f"Écrivez votre calcul dans `{variable}`{detail}. {rounding_hint(q.decimals)}")
     return typography.markdown("\n".join(lines))
+
+
+def rounding_hint(decimals: int) -> str:
+    """How far a student may round: to the unit for a whole answer, else n decimals."""
+    if decimals == 0:
+        return "Inutile d'arrondir ; si vous arrondissez, arrondissez à l'unité."
+    digits = f"{decimals} décimale{'s' if decimals > 1 else ''}"
+    return f"Inutile d'arrondir ; si vous arrondissez, gardez au moins {digits}."
 
 
 def python_literal(value: Any) -> str:

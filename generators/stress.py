@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from . import render
 from .catalogue import Exercise
 from .errors import MercatiqueError
-from .expressions import evaluate
+from .expressions import evaluate, render_text
 from .variants import Variant, preview_variant, student_variant
 from .verdicts import CORRECT, MISTAKE, judge
 
@@ -41,6 +41,29 @@ def _report(value) -> dict:
     return {"variable": "x", "defini": True, "nombre": number, "texte": text}
 
 
+def _choice_problems(v: Variant, q) -> list[str]:
+    """A right option that follows from the numbers must agree with every criterion it declares.
+
+    `correct` picks the option; each `also` is another reading a teacher could defend
+    (e.g. clicks per delivered e-mail besides open rate): it must hold exactly when
+    `correct` does, or the expected answer is debatable for this draw.
+    """
+    problems = []
+    derived = [o for o in q.options if isinstance(o.correct, str)]
+    if not derived:
+        return problems
+    holding = [o for o in derived if evaluate(o.correct, v.params)]
+    expected = next(o for o in v.options[q.id] if o.letter == v.answers[q.id])
+    if len(holding) != 1 or render_text(holding[0].text, v.params) != expected.text:
+        problems.append(f"{q.id} : la bonne option ne découle pas d'une seule condition vraie")
+    for o in derived:
+        truth = bool(evaluate(o.correct, v.params))
+        for source in o.also:
+            if bool(evaluate(source, v.params)) != truth:
+                problems.append(f"{q.id} : « {o.text[:40]} » : le critère {source} contredit {o.correct}")
+    return problems
+
+
 def check_variant(v: Variant) -> list[str]:
     """Everything that must hold for one variant; each problem as a French sentence."""
     ex, problems = v.exercise, []
@@ -55,6 +78,7 @@ def check_variant(v: Variant) -> list[str]:
         if judge(v, q, _report(answer)).status != CORRECT:
             problems.append(f"{q.id} : la réponse de référence est refusée")
         if q.kind == "choice":
+            problems += _choice_problems(v, q)
             for option in v.options[q.id]:
                 if not option.correct and judge(v, q, _report(option.letter)).status == CORRECT:
                     problems.append(f"{q.id} : l'option fausse {option.letter} est acceptée")

@@ -86,14 +86,14 @@ def test_oasis_posts_never_reach_more_people_than_the_page_has_fans():
 
 
 def test_heinz_viewers_never_watch_more_than_the_video():
-    table = _table("heinz_videos")
+    table = _table("heinz_tomato_school")
     assert (table.duree_moyenne_vue_s <= table.duree_video_s).all()
     assert table.theme.nunique() == 6 and (table.vues > 0).all()
 
 
 def test_le_slip_francais_interactions_stay_below_reach():
     table = _table("slip_francais_instagram")
-    interactions = table.likes + table.commentaires + table.enregistrements
+    interactions = table.likes + table.commentaires + table.partages + table.enregistrements
     assert (interactions < table.portee).all() and (table.clics_boutique < table.portee).all()
     assert set(table.format) <= {"photo", "carrousel", "reel"}
 

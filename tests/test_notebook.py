@@ -240,8 +240,8 @@ def test_per_student_data_cell_survives_stock_nbgrader_autograde(tmp_path):
     for r in c.rows[student]:
         value = c.expected(r)
         written = value if c.is_choice(r) else repr(value)  # choice letters without quotes
-        if r["variable"] == "abonnes_pour_mille_vues":
-            written = "videos.abonnes_gagnes.sum() / videos.vues.sum() * 1000"  # on the notebook's data
+        if r["variable"] == "fans_pour_mille_vues":
+            written = "lecons.fans_gagnes.sum() / lecons.vues.sum() * 1000"  # on the notebook's data
         answers[r["cell_id"]] = f"{r['variable']} = {written}"
     c.submit(student, answers)
     done = subprocess.run(

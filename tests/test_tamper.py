@@ -137,8 +137,8 @@ def tampered(tmp_path_factory):
     for r in c.rows[s]:
         value = c.expected(r)
         answers[r["cell_id"]] = f"{r['variable']} = {value if c.is_choice(r) else repr(value)}"
-        if r["variable"] == "abonnes_pour_mille_vues":
-            computed = "videos.abonnes_gagnes.sum() / videos.vues.sum() * 1000"
+        if r["variable"] == "fans_pour_mille_vues":
+            computed = "lecons.fans_gagnes.sum() / lecons.vues.sum() * 1000"
             answers[r["cell_id"]] = f"{r['variable']} = {computed}"
     c.submit(s, answers, deserved=c.max_points())
     s = honest["faute-de-frappe"] = next(plan)

@@ -1,4 +1,4 @@
-"""Fnac, 2013: a customer's complaint on the Facebook page, shared hour after hour.
+"""Fnac, 2013: a woman customer's Facebook post about an employee's behaviour, shared hour after hour.
 
 One row per hour over three days. Shares grow, peak, then fade once the brand answers
 (`params["heure_reponse"]`, default 20); negative comments dominate until the answer.

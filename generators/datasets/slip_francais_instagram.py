@@ -1,4 +1,4 @@
-"""Le Slip Français on Instagram: one row per post, with its format, reach and shop clicks."""
+"""Le Slip Français on Instagram: one row per post, with its format, reach, interactions and shop clicks."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ def posts(stream: Stream, params: dict, rows: int | tuple[int, int] = (60, 120))
         interactions = reach * engagement * appeal[post_format] * stream.uniform(0.6, 1.4) / 100
         likes = round(interactions * stream.uniform(0.75, 0.88))
         comments = round(interactions * stream.uniform(0.03, 0.08))
+        rest = max(0, round(interactions) - likes - comments)
+        shares = round(rest * 0.4)  # split without a new draw: earlier variants keep their numbers
         records.append(
             {
                 "publication": number,
@@ -41,7 +43,8 @@ def posts(stream: Stream, params: dict, rows: int | tuple[int, int] = (60, 120))
                 "portee": reach,
                 "likes": likes,
                 "commentaires": comments,
-                "enregistrements": max(0, round(interactions) - likes - comments),
+                "partages": shares,
+                "enregistrements": rest - shares,
                 "clics_boutique": round(
                     reach * click_rate * stream.uniform(0.6, 1.4) * CLICK_BOOST.get(post_format, 1.0)
                 ),

@@ -1,6 +1,6 @@
-"""Heinz's brand content: a video series that teaches how to grow tomatoes.
+"""Heinz's brand content: the video lessons of its « Tomato School » on its Facebook page.
 
-One row per episode: its theme, views, average watch time and subscribers gained.
+One row per lesson: its theme, views, average watch time and fans the page gained.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ THEMES = {
 }
 
 
-@dataset("heinz_videos")
-def episodes(stream: Stream, params: dict, rows: int | tuple[int, int] = (24, 40)) -> pd.DataFrame:
+@dataset("heinz_tomato_school")
+def lessons(stream: Stream, params: dict, rows: int | tuple[int, int] = (24, 40)) -> pd.DataFrame:
     count = draw_rows(stream, rows)
     themes = list(THEMES)
     appeal = {theme: THEMES[theme] * stream.uniform(0.7, 1.3) for theme in themes}
-    subscribe_rate = stream.uniform(0.002, 0.012)
+    fan_rate = stream.uniform(0.002, 0.012)
     records = []
     for episode in range(1, count + 1):
         theme = themes[(episode - 1) % len(themes)] if episode <= len(themes) else stream.choice(themes)
@@ -34,12 +34,12 @@ def episodes(stream: Stream, params: dict, rows: int | tuple[int, int] = (24, 40
         watched = round(length * stream.uniform(0.3, 0.75))
         records.append(
             {
-                "episode": episode,
+                "lecon": episode,
                 "theme": theme,
                 "vues": views,
                 "duree_video_s": length,
                 "duree_moyenne_vue_s": watched,
-                "abonnes_gagnes": round(views * subscribe_rate * stream.uniform(0.7, 1.3)),
+                "fans_gagnes": round(views * fan_rate * stream.uniform(0.7, 1.3)),
             }
         )
     return pd.DataFrame.from_records(records)

@@ -101,3 +101,14 @@ def test_book_without_graphviz_says_in_french_what_to_install(tmp_path, monkeypa
     assert result.exit_code != 0
     assert "Graphviz" in result.output and "apt-get install graphviz" in result.output
     assert "Traceback" not in result.output
+
+
+def test_chapter_four_counts_the_interactions_the_formula_sheet_counts():
+    """The engagement rate's numerator is defined twice (lesson and formula sheet): same list."""
+    sheet = (BOOK / "formulaire-kpi.md").read_text(encoding="utf-8")
+    listed = re.search(r"Les interactions regroupent (.*?)\.", sheet).group(1)
+    kinds = [k for k in ("J'aime", "commentaires", "partages", "enregistrements") if k in listed]
+    assert len(kinds) == 4, listed
+    lesson = (BOOK / "mesure-efficacite.md").read_text(encoding="utf-8")
+    definition = re.search(r"les \*\*interactions\*\* sont (.*?)\.", lesson, re.S).group(1)
+    assert all(k in definition for k in kinds), definition

@@ -48,6 +48,19 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """One line of a written question's marking scheme (barème)."""
+
+    points: float
+    criterion: str
+
+
+NUMBER, CHOICE, WRITTEN = "number", "choice", "written"
+"""Question kinds: a computed number and a letter are judged by the grader; a written
+answer is a markdown cell nbgrader leaves to the teacher (manually graded answer)."""
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     kind: str
@@ -63,6 +76,14 @@ class Question:
     shuffle: bool = True
     range: tuple[float, float] | None = None
     """Where every right answer must fall (checked by the stress test)."""
+    model_answer: str = ""
+    """Written question: the expected elements (Jinja), for the teacher and the solution."""
+    rubric: tuple[Criterion, ...] = ()
+    """Written question: the marking scheme, whose points add up to `points`."""
+
+    @property
+    def written(self) -> bool:
+        return self.kind == WRITTEN
 
     @property
     def abs_tolerance(self) -> float:
@@ -81,6 +102,7 @@ class Exercise:
     statement_template: str
     solution_template: str
     brand: str = ""
+    fictional_data: bool = False
     tags: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()
     given: tuple[str, ...] = ()
@@ -122,6 +144,8 @@ def _french(error: ValidationError) -> tuple[str, str]:
         missing = [k for k in error.validator_value if k not in error.instance]
         name = missing[0] if missing else "?"
         full = f"{where}.{name}" if where != "(racine)" else name
+        if name in WRITTEN_FIELDS and error.instance.get("kind") == WRITTEN:
+            return full, WRITTEN_FIELDS[name]
         return full, "champ obligatoire manquant"
     if kind == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
@@ -158,9 +182,22 @@ def _french(error: ValidationError) -> tuple[str, str]:
     if kind == "not" and "questions" in list(error.absolute_path)[:1]:
         return where, (
             "une question number a une formule answer et pas d'options ; "
-            "une question choice a des options et pas de formule answer"
+            "une question choice a des options et pas de formule answer ; "
+            "une question written a model_answer et rubric, sans answer, options, mistakes ni unit"
         )
     return where, f"valeur invalide ({error.message})"
+
+
+WRITTEN_FIELDS = {
+    "rubric": (
+        "une question rédigée (kind: written) doit avoir un barème : rubric, une liste de "
+        "critères « - points: 1 / criterion: ... » dont la somme fait les points de la question"
+    ),
+    "model_answer": (
+        "une question rédigée (kind: written) doit avoir un corrigé : model_answer, "
+        "les éléments de réponse attendus"
+    ),
+}
 
 
 def _fail(path: Path, where: str, message: str) -> MercatiqueError:
@@ -215,6 +252,7 @@ def load_exercise(folder: Path) -> Exercise:
         chapter=data["chapter"],
         folder=folder,
         brand=data.get("brand", ""),
+        fictional_data=bool(data.get("fictional_data", False)),
         tags=tuple(data.get("tags", ())),
         parameters=dict(data["parameters"]),
         constraints=tuple(data.get("constraints", ())),
@@ -232,7 +270,8 @@ def _question(meta_path: Path, index: int, raw: dict[str, Any]) -> Question:
     return Question(
         id=raw["id"],
         kind=raw["kind"],
-        variable=raw["variable"],
+        # a written answer is a markdown cell: no Python variable (the id names it)
+        variable=raw.get("variable", raw["id"] if raw["kind"] == WRITTEN else ""),
         prompt=raw["prompt"],
         points=float(raw["points"]),
         answer=raw.get("answer"),
@@ -243,6 +282,8 @@ def _question(meta_path: Path, index: int, raw: dict[str, Any]) -> Question:
         options=tuple(Option(**o) for o in raw.get("options", ())),
         shuffle=raw.get("shuffle", True),
         range=tuple(raw["range"]) if "range" in raw else None,
+        model_answer=raw.get("model_answer", ""),
+        rubric=tuple(Criterion(float(c["points"]), c["criterion"]) for c in raw.get("rubric", ())),
     )
 
 
@@ -276,10 +317,13 @@ def _check_semantics(meta_path: Path, ex: Exercise) -> None:
         where = f"questions[{i}]"
         if q.id in seen_ids:
             raise _fail(meta_path, f"{where}.id", f"« {q.id} » est déjà utilisé par une autre question")
-        if q.variable in seen_vars or q.variable in ex.given:
+        if not q.written and (q.variable in seen_vars or q.variable in ex.given):
             raise _fail(meta_path, f"{where}.variable", f"« {q.variable} » est déjà utilisée")
         seen_ids.add(q.id)
-        seen_vars.add(q.variable)
+        if not q.written:
+            seen_vars.add(q.variable)
+        if q.written:
+            _check_written(meta_path, where, q)
         if q.answer is not None:
             _check_formula(meta_path, f"{where}.answer", q.answer)
         for j, m in enumerate(q.mistakes):
@@ -290,6 +334,22 @@ def _check_semantics(meta_path: Path, ex: Exercise) -> None:
             for j, o in enumerate(q.options):
                 if isinstance(o.correct, str):
                     _check_formula(meta_path, f"{where}.options[{j}].correct", o.correct)
+
+
+def _check_written(meta_path: Path, where: str, q: Question) -> None:
+    """A marking scheme that adds up to the question's points, and texts Jinja can read."""
+    total = sum(c.points for c in q.rubric)
+    if abs(total - q.points) > 1e-9:
+        raise _fail(
+            meta_path,
+            f"{where}.rubric",
+            f"les points du barème font {total:g} alors que la question vaut {q.points:g} points",
+        )
+    for field_name, text in (("prompt", q.prompt), ("model_answer", q.model_answer)):
+        try:
+            ENVIRONMENT.parse(text)
+        except TemplateSyntaxError as exc:
+            raise _fail(meta_path, f"{where}.{field_name}", f"ligne {exc.lineno} : {exc.message}") from None
 
 
 def _check_formula(meta_path: Path, where: str, source: str) -> None:

@@ -73,7 +73,10 @@ def load_devoir(course: Course, assignment: str) -> Devoir:
         )
     frozen = course.frozen_exercises(assignment)
     exercises = [load_exercise(frozen / ex_id) for ex_id in manifest["exercises"]]
-    slots = [Slot(s["exercise"], s["question"], s["variable"], s["points"]) for s in manifest["slots"]]
+    slots = [
+        Slot(s["exercise"], s["question"], s["variable"], s["points"], s.get("kind", "number"))
+        for s in manifest["slots"]
+    ]
     released = nbformat.read(released_path, as_version=4)
     return Devoir(assignment, exercises, slots, released)
 

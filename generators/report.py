@@ -24,7 +24,7 @@ from . import formatting  # noqa: E402
 from .collect import last_collect  # noqa: E402
 from .course import Course, write_atomic  # noqa: E402
 from .errors import MercatiqueError  # noqa: E402
-from .exports import ABSENT, GRADED, PENDING, UNREADABLE, Result, class_results, groups_of  # noqa: E402
+from .exports import ABSENT, GRADED, PENDING, TO_MARK, UNREADABLE, Result, class_results, groups_of  # noqa: E402
 from .feedback import read_verdicts, render_page  # noqa: E402
 from .grade import GradingReport, Journal, screen_submissions  # noqa: E402
 from .sanitize import for_terminal  # noqa: E402
@@ -83,7 +83,17 @@ def _median(values: list[float]) -> str:
     return formatting.number(round(float(pd.Series(values).median()), 2)) if values else "–"
 
 
-STATUS_LABELS = {GRADED: "corrigée", ABSENT: "absent", UNREADABLE: "illisible", PENDING: "non corrigée"}
+STATUS_LABELS = {
+    GRADED: "corrigée",
+    ABSENT: "absent",
+    UNREADABLE: "illisible",
+    PENDING: "non corrigée",
+    TO_MARK: "à corriger",
+}
+TO_MARK_REASON = (
+    "réponses rédigées à corriger dans le formgrader de nbgrader ({questions}), "
+    "puis relancez mercatique export et mercatique feedback"
+)
 
 
 def _student_row(result: Result, records: dict[str, dict]) -> dict:
@@ -209,6 +219,7 @@ def build_report(course: Course, assignment: str) -> Path:
         reason = {
             UNREADABLE: r.why,
             PENDING: "copie rendue mais pas encore corrigée : lancez mercatique grade",
+            TO_MARK: TO_MARK_REASON.format(questions=", ".join(q.key for q in r.questions if q.to_mark)),
         }.get(r.status)
         if r.graded and r.student.id not in records:
             reason = "corrigée sans diagnostic (fichier de verdicts absent)"

@@ -38,7 +38,10 @@ def has_self_check(ex: Exercise) -> bool:
 def _question(variant, q) -> dict[str, Any]:
     text = render_text(q.prompt, variant.context).strip()
     item: dict[str, Any] = {"id": q.id, "kind": q.kind, "prompt": to_html(text), "points": q.points}
-    if q.kind == "choice":
+    if q.written:  # no verdict in the page: the student compares with the model answer
+        item["model_answer"] = to_html(render.model_answer(variant, q))
+        item["rubric"] = to_html("\n".join(render.rubric_lines(q)))
+    elif q.kind == "choice":
         item["options"] = [
             {"letter": o.letter, "text": o.text, "explanation": o.explanation} for o in variant.options[q.id]
         ]

@@ -142,7 +142,8 @@ def preview_text(variant: Variant) -> str:
     parts += ["", "## Réponses attendues", ""]
     for i, q in enumerate(ex.questions, start=1):
         if q.written:
-            parts.append(f"- Question {i} (rédigée) : {model_answer(variant, q)}")
+            parts.append(f"- Question {i} (rédigée), éléments attendus :")
+            parts += [f"    {line}" for line in model_answer(variant, q).splitlines()]
             parts += [f"    {line}" for line in ["Barème :", *rubric_lines(q)]]
             continue
         parts.append(f"- Question {i} (`{q.variable}`) : {expected_text(variant, q)}")

@@ -30,9 +30,13 @@ def to_html(markdown: str) -> str:
     return _markdown().render(markdown)
 
 
+DOCUMENTARY_TAG = "etude-documentaire"
+"""A documentary case study shows its small tables whole in its annexes: it works in the page."""
+
+
 def has_self_check(ex: Exercise) -> bool:
-    """Case studies need a notebook (pandas); the other templates work in the page."""
-    return not any("dataset" in spec for spec in ex.parameters.values())
+    """Case studies on data need a notebook (pandas); the other templates work in the page."""
+    return DOCUMENTARY_TAG in ex.tags or not any("dataset" in spec for spec in ex.parameters.values())
 
 
 def _question(variant, q) -> dict[str, Any]:

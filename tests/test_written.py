@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 
 import generators
 from generators import spreadsheets
-from generators.catalogue import find_exercise, load_exercise
+from generators.catalogue import find_exercise, load_catalogue, load_exercise
 from generators.errors import MercatiqueError
 from generators.feedback import feedback_pages
 from generators.grade import grade
@@ -268,3 +268,34 @@ def test_each_student_gets_their_tables_as_csv_and_xlsx(etude):
             mine = c.course.per_student_notebook(student, A).parent / f"{ETUDE}_tranches.csv"
             assert zf.read(name) == mine.read_bytes()
             assert f"{A}/{CASE}_enquete.xlsx" in zf.namelist()
+
+
+def test_every_case_studys_table_reads_back_from_csv_and_xlsx(tmp_path):
+    """What a spreadsheet student opens is the data set of the variant, for every case study."""
+    cases = [ex for ex in load_catalogue().values() if spreadsheets.tables(preview_variant(ex, 0))]
+    assert len(cases) >= 16  # the 8 pandas cases and the 8 documentary case studies
+    for ex in cases:
+        variant = preview_variant(ex, 1)
+        files = spreadsheets.data_files({ex.id: variant})
+        for name, frame in spreadsheets.tables(variant).items():
+            stem = tmp_path / spreadsheets.file_stem(ex.id, name)
+            spreadsheets.write_file(stem.with_suffix(".csv"), files[f"{stem.name}.csv"])
+            spreadsheets.write_file(stem.with_suffix(".xlsx"), files[f"{stem.name}.xlsx"])
+            pd.testing.assert_frame_equal(spreadsheets.read_csv(stem.with_suffix(".csv")), frame, obj=ex.id)
+            pd.testing.assert_frame_equal(pd.read_excel(stem.with_suffix(".xlsx")), frame, obj=ex.id)
+        notice = spreadsheets.spreadsheet_notice(variant)
+        assert "vous pouvez répondre avec un tableur" in notice and f"{ex.id}_" in notice
+
+
+@pytest.mark.slow
+def test_a_newcomer_gets_tables_and_model_answers(tmp_path):
+    root = new_course(tmp_path, 2, {A: [ETUDE]})
+    result = run("roster", "add", root, "--nom", "Nouvelle", "--prenom", "Élise", "--classe", "1STMG2")
+    assert result.exit_code == 0, result.output
+    course = Class(root, A).course
+    folder = course.per_student_notebook("nouvelle.elise", A).parent
+    expected = student_variant(find_exercise(ETUDE), course.secret, A, "nouvelle.elise").params["tranches"]
+    pd.testing.assert_frame_equal(spreadsheets.read_csv(folder / f"{ETUDE}_tranches.csv"), expected)
+    pd.testing.assert_frame_equal(pd.read_excel(folder / f"{ETUDE}_tranches.xlsx"), expected)
+    key = (root / "exports" / f"{A}_corrige_redige.md").read_text("utf-8")
+    assert "nouvelle.elise" in key and "eleve001" in key

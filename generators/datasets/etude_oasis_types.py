@@ -29,7 +29,6 @@ def types(stream: Stream, params: dict) -> pd.DataFrame:
         posts = stream.integer(low, high)
         reach = sum(stream.integer(120, 650) * 1000 for _ in range(posts))
         rate = stream.uniform(rate_low, rate_high)
-        records.append(
-            {"type": kind, "publications": posts, "portee": reach, "interactions": int(round(reach * rate / 100))}
-        )
+        interactions = int(round(reach * rate / 100))
+        records.append({"type": kind, "publications": posts, "portee": reach, "interactions": interactions})
     return pd.DataFrame.from_records(records)

@@ -146,6 +146,11 @@ def build_report(course: Course, assignment: str) -> Path:
     manifest = course.manifest(assignment)
     results = class_results(course, assignment)
     graded = [r for r in results if r.graded]
+    if not graded and any(r.status == TO_MARK for r in results):
+        raise MercatiqueError(
+            f"aucune copie entièrement corrigée pour « {assignment} » : notez d'abord les réponses "
+            "rédigées dans le formgrader de nbgrader (onglet Manual Grading), puis relancez"
+        )
     if not graded:
         raise MercatiqueError(
             f"aucune copie corrigée pour « {assignment} » : lancez d'abord mercatique grade"
@@ -164,9 +169,11 @@ def build_report(course: Course, assignment: str) -> Path:
     scores_png = _png(figure)
 
     keys = [s["key"] for s in manifest["slots"]]
+    written = {s["key"] for s in manifest["slots"] if s.get("kind") == "written"}
     by_question = dict(iter(table.groupby("key", sort=False)))
-    success = pd.Series(
-        {k: (by_question[k].status == CORRECT).mean() for k in keys if k in by_question}, dtype=float
+    success = pd.Series(  # a written answer has no right answer: its share of points says more
+        {k: (by_question[k].status == CORRECT).mean() for k in keys if k in by_question and k not in written},
+        dtype=float,
     )
     figure, axis = plt.subplots(figsize=(6.5, 0.45 * len(success) + 1))
     axis.barh(list(success.index)[::-1], list(success.values * 100)[::-1], color="#1c7a35")
@@ -180,7 +187,9 @@ def build_report(course: Course, assignment: str) -> Path:
             earned[q.key].append(q.score / q.max_points if q.max_points else 0.0)
 
     def share(key: str, status: str) -> str:
-        return _percent((by_question[key].status == status).mean()) if key in by_question else "–"
+        if key not in by_question or (key in written and status != MISSING):
+            return "–"
+        return _percent((by_question[key].status == status).mean())
 
     questions = [
         {

@@ -107,7 +107,8 @@ class RepairSubmission(NbGraderPreprocessor):
                 continue
             problems.append(f"cellule « {grade_id} » effacée dans la copie rendue : remise en place")
             restored = copy.deepcopy(source[grade_id])
-            if restored.metadata["nbgrader"].get("solution"):
+            if restored.metadata["nbgrader"].get("solution") and restored.cell_type == "code":
+                # a written answer (markdown) keeps its released text: nbgrader scores it 0 itself
                 restored.source = "# (cellule de réponse effacée dans la copie rendue)"
             previous = [kept[g] for g in order[:position] if g in kept]
             at = max(previous) + 1 if previous else 0

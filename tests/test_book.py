@@ -134,7 +134,8 @@ def test_self_check_shows_a_written_question_with_its_model_answer_behind_the_to
     assert not solution.is_visible()
     widget.locator("button.mq-check").click()
     note = widget.locator(".mq-feedback.mq-written-note").first.text_content()
-    assert "Question rédigée : comparez avec le corrigé." in note.replace("\u00a0", " ").replace("\u202f", " ")
+    note = note.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Question rédigée : comparez avec le corrigé." in note
     widget.locator("button.mq-reveal").click()
     assert solution.is_visible()
     assert "éléments attendus" in solution.locator(".mq-model").first.text_content()

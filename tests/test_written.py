@@ -128,7 +128,11 @@ def etude(tmp_path_factory):
     answers = {grade_id: f"{WRITTEN_INSTRUCTION}\n\n{ANSWER}" for grade_id in cells}
     answers.update(c.all_right(writer))
     c.submit(writer, answers, nb=nb)
-    c.submit(silent, c.all_right(silent))  # right numbers, written cells left as released
+    # right numbers; one written cell left as released, the other deleted
+    silent_nb = c.released(silent)
+    silent_nb.cells = [cell for cell in silent_nb.cells
+                       if nbgrader_meta(cell).get("grade_id") != f"{ETUDE}-organisation"]  # fmt: skip
+    c.submit(silent, c.all_right(silent), nb=silent_nb)
     grade(c.course, A, sandbox=False, workers=2)
     c.writer, c.silent, c.absent = writer, silent, absent
     c.auto_points = sum(float(p) for p in c.points.values()) - sum(
@@ -177,6 +181,9 @@ def test_autograde_leaves_written_answers_to_the_teacher(etude):
             assert written.auto_score is None and written.needs_manual_grade
             empty = gb.find_grade(f"{ETUDE}-{q}", A, A, c.silent)
             assert empty.auto_score == 0 and not empty.needs_manual_grade
+    silent = json.loads(c.course.verdicts_file(A, c.silent).read_text("utf-8"))
+    assert any("organisation" in p and "effacée" in p for p in silent["problems"])
+    assert {v["question"]: v["status"] for v in silent["verdicts"]}["organisation"] == "absent"
     record = json.loads(c.course.verdicts_file(A, c.writer).read_text("utf-8"))
     verdicts = {v["question"]: v for v in record["verdicts"]}
     assert verdicts["crise_2011"]["status"] == "à corriger"

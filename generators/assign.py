@@ -246,6 +246,10 @@ def build_assignment(
         "students": len(ordered),
         "per_student": course.root / "release_per_student",
         "answer_key": course.root / key_rel,
+        "written_key": course.root / written_rel if written else None,
+        "spreadsheets": any(
+            "dataset" in spec for ex in exercises for name, spec in ex.parameters.items() if name in ex.given
+        ),
         "source": course.root / source_rel,
         "due": due_iso,
         "late_penalty": rule,

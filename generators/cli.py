@@ -215,6 +215,12 @@ def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, .
         click.secho(f"Attention : {warning}", fg="yellow")
     click.echo(f"{result['students']} notebooks écrits dans {result['per_student']}")
     click.echo(f"Corrigé de l'enseignant : {result['answer_key']}")
+    if result.get("written_key"):
+        click.echo(
+            f"Corrigé et barème des questions rédigées (à noter dans le formgrader) : {result['written_key']}"
+        )
+    if result.get("spreadsheets"):
+        click.echo("Tableaux des études de cas : en .csv et .xlsx à côté du notebook de chaque élève")
     if result["due_text"]:
         click.echo(f"Date limite : {result['due_text']}")
 

@@ -27,14 +27,18 @@ from .catalogue import Exercise, find_exercise, load_exercise
 from .course import Course, check_assignment_name, csv_text, write_atomic
 from .due import describe_penalty, french_date, late_submissions, parse_due, parse_penalty, utc_naive
 from .errors import MercatiqueError
-from .notebook import Slot, personalise, plan_slots, source_notebook
+from .notebook import WRITTEN_STUB, Slot, personalise, plan_slots, source_notebook
 from .render import python_literal
 from .setup_course import gradebook_students
+from .spreadsheets import data_files, write_file
 from .staging import Staging
 from .variants import student_variant
+from .written_key import written_key
 
 __all__ = ["assign", "build_assignment", "late_submissions", "read_answer_key", "existing_submissions"]
 
+WRITTEN_KEY_SUFFIX = "_corrige_redige.md"
+"""exports/<assignment>_corrige_redige.md: model answers and barème of the written questions."""
 KEY_COLUMNS = ("student_id", "exercise", "question", "cell_id", "variable", "expected", "tolerance")
 KEEP = object()
 """`due`/`late_penalty` not given: keep what the assignment had."""
@@ -206,13 +210,20 @@ def build_assignment(
         key_rows = []
         ordered = sorted(students.values(), key=lambda s: s.id)
         for done, student in enumerate(ordered, start=1):
-            text, rows = student_notebook(course.secret, A, released, exercises, slots, student)
-            write_atomic(new / "release_per_student" / student.id / A / f"{A}.ipynb", text)
+            text, rows, files = student_release(course.secret, A, released, exercises, slots, student)
+            folder = new / "release_per_student" / student.id / A
+            write_atomic(folder / f"{A}.ipynb", text)
+            for name, content in files.items():  # the case studies' tables, for a spreadsheet
+                write_file(folder / name, content)
             key_rows += rows
             if progress:
                 progress(done, len(ordered))
         key_rel = f"exports/{A}_answer_key.csv"
         write_atomic(new / key_rel, csv_text(KEY_COLUMNS, key_rows))
+        written_rel = f"exports/{A}{WRITTEN_KEY_SUFFIX}"
+        written = written_key(course.secret, A, exercises, slots, ordered)
+        if written:
+            write_atomic(new / written_rel, written)
 
         gone = [
             p.relative_to(course.root).as_posix()
@@ -228,12 +239,17 @@ def build_assignment(
             "archive": archive,
             "remove": gone,
             "replace": [manifest_rel, f"source/{A}", f"release/{A}", key_rel]
+            + ([written_rel] if written else [])
             + [f"release_per_student/{s.id}/{A}" for s in ordered],
         })  # fmt: skip
     return {
         "students": len(ordered),
         "per_student": course.root / "release_per_student",
         "answer_key": course.root / key_rel,
+        "written_key": course.root / written_rel if written else None,
+        "spreadsheets": any(
+            "dataset" in spec for ex in exercises for name, spec in ex.parameters.items() if name in ex.given
+        ),
         "source": course.root / source_rel,
         "due": due_iso,
         "late_penalty": rule,
@@ -280,6 +296,7 @@ def _generate_release(course: Course, stage: Staging) -> None:
             "generate_assignment",
             stage.name,
             "--force",
+            f"--ClearSolutions.text_stub={WRITTEN_STUB}",  # written answers (courses made before them)
             f"--CourseDirectory.root={stage.new}",
             f"--CourseDirectory.db_url=sqlite:///{stage.path / 'scratch.db'}",
         )
@@ -352,14 +369,24 @@ def student_notebook(
 ) -> tuple[str, list[tuple]]:
     """One student's notebook (text) and answer-key rows: what `assign` writes for each
     student, and `enrol` for a student who joins later."""
+    text, rows, _ = student_release(secret, assignment, released, exercises, slots, student)
+    return text, rows
+
+
+def student_release(
+    secret: str, assignment: str, released, exercises: list[Exercise], slots: list[Slot], student
+) -> tuple[str, list[tuple], dict[str, str | bytes]]:
+    """`student_notebook` and the files beside it: each case study's table as CSV and XLSX."""
     variants = {ex.id: student_variant(ex, secret, assignment, student.id) for ex in exercises}
     nb = personalise(released, student, variants, exercises, slots)
-    return nbformat.writes(nb), _key_rows(student.id, variants, slots)
+    return nbformat.writes(nb), _key_rows(student.id, variants, slots), data_files(variants)
 
 
 def _key_rows(student_id: str, variants, slots: list[Slot]) -> list[tuple]:
     rows = []
     for slot in slots:
+        if slot.written:  # marked by the teacher: its model answer is in the written key
+            continue
         variant = variants[slot.exercise]
         q = variant.question(slot.question)
         expected = variant.answers[q.id]

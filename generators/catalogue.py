@@ -50,6 +50,19 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """One line of a written question's marking scheme (barème)."""
+
+    points: float
+    criterion: str
+
+
+NUMBER, CHOICE, WRITTEN = "number", "choice", "written"
+"""Question kinds: a computed number and a letter are judged by the grader; a written
+answer is a markdown cell nbgrader leaves to the teacher (manually graded answer)."""
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     kind: str
@@ -67,6 +80,14 @@ class Question:
     """Where every right answer must fall (checked by the stress test)."""
     kpi: str = ""
     """The formula sheet's name of the KPI computed, so tests can check its base is stated."""
+    model_answer: str = ""
+    """Written question: the expected elements (Jinja), for the teacher and the solution."""
+    rubric: tuple[Criterion, ...] = ()
+    """Written question: the marking scheme, whose points add up to `points`."""
+
+    @property
+    def written(self) -> bool:
+        return self.kind == WRITTEN
 
     @property
     def abs_tolerance(self) -> float:
@@ -130,6 +151,8 @@ def _french(error: ValidationError) -> tuple[str, str]:
         missing = [k for k in error.validator_value if k not in error.instance]
         name = missing[0] if missing else "?"
         full = f"{where}.{name}" if where != "(racine)" else name
+        if name in WRITTEN_FIELDS and error.instance.get("kind") == WRITTEN:
+            return full, WRITTEN_FIELDS[name]
         return full, "champ obligatoire manquant"
     if kind == "additionalProperties":
         allowed = set(error.schema.get("properties", {}))
@@ -166,9 +189,22 @@ def _french(error: ValidationError) -> tuple[str, str]:
     if kind == "not" and "questions" in list(error.absolute_path)[:1]:
         return where, (
             "une question number a une formule answer et pas d'options ; "
-            "une question choice a des options et pas de formule answer"
+            "une question choice a des options et pas de formule answer ; "
+            "une question written a model_answer et rubric, sans answer, options, mistakes ni unit"
         )
     return where, f"valeur invalide ({error.message})"
+
+
+WRITTEN_FIELDS = {
+    "rubric": (
+        "une question rédigée (kind: written) doit avoir un barème : rubric, une liste de "
+        "critères « - points: 1 / criterion: ... » dont la somme fait les points de la question"
+    ),
+    "model_answer": (
+        "une question rédigée (kind: written) doit avoir un corrigé : model_answer, "
+        "les éléments de réponse attendus"
+    ),
+}
 
 
 def _fail(path: Path, where: str, message: str) -> MercatiqueError:
@@ -227,7 +263,7 @@ def load_exercise(folder: Path) -> Exercise:
         parameters=dict(data["parameters"]),
         constraints=tuple(data.get("constraints", ())),
         given=tuple(data.get("given", ())),
-        fictional_data=data.get("fictional_data", False),
+        fictional_data=bool(data.get("fictional_data", False)),
         data_source=data.get("data_source", ""),
         questions=questions,
         statement_template=templates[STATEMENT_FILE],
@@ -242,7 +278,8 @@ def _question(meta_path: Path, index: int, raw: dict[str, Any]) -> Question:
     return Question(
         id=raw["id"],
         kind=raw["kind"],
-        variable=raw["variable"],
+        # a written answer is a markdown cell: no Python variable (the id names it)
+        variable=raw.get("variable", raw["id"] if raw["kind"] == WRITTEN else ""),
         prompt=raw["prompt"],
         points=float(raw["points"]),
         answer=raw.get("answer"),
@@ -254,6 +291,8 @@ def _question(meta_path: Path, index: int, raw: dict[str, Any]) -> Question:
         shuffle=raw.get("shuffle", True),
         range=tuple(raw["range"]) if "range" in raw else None,
         kpi=raw.get("kpi", ""),
+        model_answer=raw.get("model_answer", ""),
+        rubric=tuple(Criterion(float(c["points"]), c["criterion"]) for c in raw.get("rubric", ())),
     )
 
 
@@ -287,10 +326,13 @@ def _check_semantics(meta_path: Path, ex: Exercise) -> None:
         where = f"questions[{i}]"
         if q.id in seen_ids:
             raise _fail(meta_path, f"{where}.id", f"« {q.id} » est déjà utilisé par une autre question")
-        if q.variable in seen_vars or q.variable in ex.given:
+        if not q.written and (q.variable in seen_vars or q.variable in ex.given):
             raise _fail(meta_path, f"{where}.variable", f"« {q.variable} » est déjà utilisée")
         seen_ids.add(q.id)
-        seen_vars.add(q.variable)
+        if not q.written:
+            seen_vars.add(q.variable)
+        if q.written:
+            _check_written(meta_path, where, q)
         if q.answer is not None:
             _check_formula(meta_path, f"{where}.answer", q.answer)
         for j, m in enumerate(q.mistakes):
@@ -309,6 +351,22 @@ def _check_semantics(meta_path: Path, ex: Exercise) -> None:
                     )
                 for k, source in enumerate(o.also):
                     _check_formula(meta_path, f"{where}.options[{j}].also[{k}]", source)
+
+
+def _check_written(meta_path: Path, where: str, q: Question) -> None:
+    """A marking scheme that adds up to the question's points, and texts Jinja can read."""
+    total = sum(c.points for c in q.rubric)
+    if abs(total - q.points) > 1e-9:
+        raise _fail(
+            meta_path,
+            f"{where}.rubric",
+            f"les points du barème font {total:g} alors que la question vaut {q.points:g} points",
+        )
+    for field_name, text in (("prompt", q.prompt), ("model_answer", q.model_answer)):
+        try:
+            ENVIRONMENT.parse(text)
+        except TemplateSyntaxError as exc:
+            raise _fail(meta_path, f"{where}.{field_name}", f"ligne {exc.lineno} : {exc.message}") from None
 
 
 def _check_formula(meta_path: Path, where: str, source: str) -> None:

@@ -255,6 +255,12 @@ def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, .
         click.secho(f"Attention : {warning}", fg="yellow")
     click.echo(f"{result['students']} notebooks écrits dans {result['per_student']}")
     click.echo(f"Corrigé de l'enseignant : {result['answer_key']}")
+    if result.get("written_key"):
+        click.echo(
+            f"Corrigé et barème des questions rédigées (à noter dans le formgrader) : {result['written_key']}"
+        )
+    if result.get("spreadsheets"):
+        click.echo("Tableaux des études de cas : en .csv et .xlsx à côté du notebook de chaque élève")
     if result["due_text"]:
         click.echo(f"Date limite : {result['due_text']}")
 
@@ -404,10 +410,18 @@ def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
 def feedback(course_dir: Path, assignment: str) -> None:
     """Une page de correction HTML par élève, dans feedback/<id>/DEVOIR/."""
     from .course import open_course
+    from .exports import TO_MARK, class_results
     from .feedback import feedback_pages
 
-    pages = feedback_pages(open_course(course_dir), assignment)
+    course = open_course(course_dir)
+    pages = feedback_pages(course, assignment)
     click.echo(f"{len(pages)} page(s) de correction écrites dans {Path(course_dir) / 'feedback'}")
+    waiting = [r.student.id for r in class_results(course, assignment) if r.status == TO_MARK]
+    if waiting:
+        click.echo(
+            f"{len(waiting)} copie(s) à corriger ({', '.join(waiting)}) : notez leurs réponses rédigées "
+            "dans le formgrader de nbgrader, puis relancez cette commande pour écrire leur page."
+        )
     through_exchange = [p for p in pages if (p.parent / "submission_secret.txt").is_file()]
     if through_exchange:
         click.echo(

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-from .assign import KEY_COLUMNS, student_notebook
+from .assign import KEY_COLUMNS, WRITTEN_KEY_SUFFIX, student_notebook, student_release
 from .catalogue import Exercise, load_exercise
-from .course import Course, csv_text, write_atomic
+from .course import Course, csv_text
 from .errors import MercatiqueError
 from .notebook import Slot
 from .roster import (
@@ -34,6 +34,8 @@ from .roster import (
     stored_roster_text,
 )
 from .setup_course import _import_students, gradebook_students
+from .spreadsheets import write_file
+from .written_key import written_key
 
 
 @dataclass
@@ -73,7 +75,10 @@ def load_devoir(course: Course, assignment: str) -> Devoir:
         )
     frozen = course.frozen_exercises(assignment)
     exercises = [load_exercise(frozen / ex_id) for ex_id in manifest["exercises"]]
-    slots = [Slot(s["exercise"], s["question"], s["variable"], s["points"]) for s in manifest["slots"]]
+    slots = [
+        Slot(s["exercise"], s["question"], s["variable"], s["points"], s.get("kind", "number"))
+        for s in manifest["slots"]
+    ]
     released = nbformat.read(released_path, as_version=4)
     return Devoir(assignment, exercises, slots, released)
 
@@ -87,6 +92,8 @@ def personalised_notebook(course: Course, devoir: Devoir, student: Student) -> t
 @dataclass
 class _Plan:
     notebooks: dict[Path, str] = field(default_factory=dict)
+    files: dict[Path, str | bytes] = field(default_factory=dict)
+    """The case studies' tables (CSV, XLSX) beside each newcomer's notebook."""
     keys: dict[Path, str] = field(default_factory=dict)
     written: dict[str, list[Path]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -102,10 +109,14 @@ def _plan_enrolment(course: Course, students: list[Student]) -> _Plan:
         devoir = load_devoir(course, assignment)
         new_rows: list[tuple] = []
         plan.written[assignment] = []
+        d = devoir
         for student in sorted(students, key=lambda s: s.id):
-            text, rows = personalised_notebook(course, devoir, student)
+            text, rows, files = student_release(
+                course.secret, d.name, d.released, d.exercises, d.slots, student
+            )
             path = course.per_student_notebook(student.id, assignment)
             plan.notebooks[path] = text
+            plan.files.update({path.parent / name: content for name, content in files.items()})
             plan.written[assignment].append(path)
             new_rows += rows
         key_path = course.exports / f"{assignment}_answer_key.csv"
@@ -123,6 +134,10 @@ def _plan_enrolment(course: Course, students: list[Student]) -> _Plan:
             )
         kept = [row for row in kept[1:] if row and row[0] not in ids]  # stale rows of a newcomer
         plan.keys[key_path] = csv_text(KEY_COLUMNS, kept + new_rows)
+        everyone = {**gradebook_students(course), **{s.id: s for s in students}}
+        written = written_key(course.secret, assignment, d.exercises, d.slots, everyone.values())
+        if written:  # the written answers' key, newcomers' model answers included
+            plan.keys[course.exports / f"{assignment}{WRITTEN_KEY_SUFFIX}"] = written
     return plan
 
 
@@ -139,10 +154,10 @@ class _Writes:
     def __init__(self):
         self.before: dict[Path, bytes | None] = {}
 
-    def write(self, path: Path, text: str) -> None:
+    def write(self, path: Path, content: str | bytes) -> None:
         if path not in self.before:
             self.before[path] = path.read_bytes() if path.is_file() else None
-        write_atomic(path, text)
+        write_file(path, content)
 
     def undo(self) -> None:
         """Best effort: each file is put back even if another one cannot be."""
@@ -171,6 +186,8 @@ def enrol(course: Course, students: list[Student]) -> dict[str, list[Path]]:
 def _write_plan(plan: _Plan, writes: _Writes) -> None:
     for path, text in plan.notebooks.items():
         writes.write(path, text)
+    for path, content in plan.files.items():
+        writes.write(path, content)
     for path, text in plan.keys.items():
         writes.write(path, text)
 

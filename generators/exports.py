@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbgrader.api import Assignment, Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
+from nbgrader.api import Assignment, Comment, Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
 from sqlalchemy.orm import selectinload, undefer
 
 from . import formatting
@@ -26,7 +26,10 @@ from .roster import Student
 from .setup_course import gradebook_students
 
 GRADED, ABSENT, UNREADABLE, PENDING = "corrigée", "absent", "illisible", "non corrigée"
-"""A student's status for one assignment, as written in the grades CSV."""
+TO_MARK = "à corriger"
+"""A student's status for one assignment, as written in the grades CSV. « à corriger »: the
+automatic part is graded, written answers still wait for the teacher in the formgrader
+(no total until then, so a copy half marked never looks like a low grade)."""
 
 GRADE_COLUMNS = ("student_id", "last_name", "first_name", "score", "max_score")
 STATUS_COLUMNS = ("status", "late", "late_penalty")
@@ -41,7 +44,12 @@ screen (e-mail, idnumber = the roster's id, or username); a row whose identifier
 aborts the whole import, so such rows are left out. Then the grade item and a feedback
 column; an empty grade means « no grade » to Moodle."""
 
-MOODLE_NOTE = {ABSENT: "absent", UNREADABLE: "copie illisible", PENDING: "copie non corrigée"}
+MOODLE_NOTE = {
+    ABSENT: "absent",
+    UNREADABLE: "copie illisible",
+    PENDING: "copie non corrigée",
+    TO_MARK: "réponses rédigées à corriger",
+}
 PRONOTE_COLUMNS = ["Nom", "Prénom", "Note"]
 PRONOTE_ABSENT = "Abs"
 """Pronote shows an absent student's grade as « Abs » (not confirmed by an Index Education
@@ -63,10 +71,20 @@ class QuestionScore:
     auto: float | None
     manual: float | None
     extra: float | None
+    comment: str = ""
+    """The teacher's comment in the formgrader (on the question's answer cell)."""
+    written: bool = False
+
+    @property
+    def to_mark(self) -> bool:
+        """A written answer nbgrader leaves to the teacher, not graded yet."""
+        return self.written and self.auto is None and self.manual is None
 
     @property
     def adjusted(self) -> bool:
         """The teacher changed the grader's score (manual grade or extra credit)."""
+        if self.written:  # marked by the teacher by design: only extra credit is a change
+            return bool(self.extra)
         return (self.manual is not None and self.manual != self.auto) or bool(self.extra)
 
     @property
@@ -125,6 +143,8 @@ def _submissions(gb: Gradebook, assignment: str) -> dict:
             undefer(SubmittedAssignment.late_submission_penalty),
             selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.grades)
             .selectinload(Grade.cell),
+            selectinload(SubmittedAssignment.notebooks).selectinload(SubmittedNotebook.comments)
+            .selectinload(Comment.cell),
         )
     )  # fmt: skip
     return {submission.student_id: submission for submission in query}
@@ -133,6 +153,7 @@ def _submissions(gb: Gradebook, assignment: str) -> dict:
 def _graded(result: Result, submission, slots: list[dict]) -> bool:
     """Fill `result` from the gradebook; False when nothing is graded yet."""
     grades = {g.name: g for nb in submission.notebooks for g in nb.grades}
+    comments = {c.name: c.comment for nb in submission.notebooks for c in nb.comments}
     if not any(g.auto_score is not None or g.manual_score is not None for g in grades.values()):
         return False
     for slot in slots:
@@ -141,12 +162,16 @@ def _graded(result: Result, submission, slots: list[dict]) -> bool:
         score = float(g.score or 0.0) if g is not None else 0.0  # nbgrader's: manual, else auto, + extra
         result.questions.append(
             QuestionScore(slot["key"], slot["exercise"], slot["question"], score, float(slot["points"]),
-                          auto, manual, extra)
+                          auto, manual, extra, (comments.get(slot["cell_id"]) or "").strip(),
+                          slot.get("kind") == "written")
         )  # fmt: skip
-    result.status = GRADED
-    result.raw_score = sum(q.score for q in result.questions)
     result.penalty = float(submission.late_submission_penalty or 0.0)
     result.seconds_late = float(submission.total_seconds_late or 0.0)
+    if any(q.to_mark for q in result.questions):
+        result.status = TO_MARK  # no total until the teacher has marked every written answer
+        return True
+    result.status = GRADED
+    result.raw_score = sum(q.score for q in result.questions)
     return True
 
 
@@ -219,6 +244,8 @@ def notes_csv(results: list[Result], slots: list[dict]) -> str:
         s = r.student
         if r.graded:
             scores = [_num(r.score), _num(r.max_score), *(_num(q.score) for q in r.questions)]
+        elif r.status == TO_MARK:  # the automatic points are known, the written ones are not
+            scores = ["", _num(r.max_score), *("" if q.to_mark else _num(q.score) for q in r.questions)]
         else:
             scores = ["", _num(r.max_score), *("" for _ in slots)]
         late = "oui" if r.late else ""

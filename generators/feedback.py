@@ -29,6 +29,7 @@ from .sanitize import for_terminal
 from .selfcheck import to_html
 from .setup_course import gradebook_students
 from .variants import student_variant
+from .verdicts import CORRECT, MISSING
 
 
 @cache
@@ -50,6 +51,22 @@ def read_verdicts(course: Course, assignment: str) -> dict[str, dict]:
         record = json.loads(path.read_text("utf-8"))
         records[record["student"]] = record
     return records
+
+
+def _written(variant, q, verdict: dict, score) -> dict:
+    """A written answer's feedback: the teacher's points, the expected elements, the barème."""
+    if verdict["status"] == MISSING:
+        message, status = verdict["message"], MISSING
+    else:
+        message = "Réponse rédigée, notée par votre enseignant."
+        status = CORRECT if score.score >= score.max_points else verdict["status"]
+    return {
+        "written": True,
+        "status": status,
+        "message": message,
+        "model_answer": to_html(render.model_answer(variant, q)),
+        "rubric": to_html("Barème :\n\n" + "\n".join(render.rubric_lines(q))),
+    }
 
 
 def feedback_pages(course: Course, assignment: str) -> list[Path]:
@@ -79,11 +96,14 @@ def feedback_pages(course: Course, assignment: str) -> list[Path]:
                 score = scores[(ex_id, q.id)]
                 questions.append({
                     **v,
+                    **(_written(variant, q, v, score) if q.written else {}),
                     "prompt": to_html(render_text(q.prompt, variant.context)),
                     "points": formatting.number(round(score.score, 2)),
                     "max_points": formatting.number(score.max_points),
                     "adjusted": score.adjusted_text if score.adjusted else "",
-                    "answer": for_terminal(v["answer"], 200),  # typed by the student: no control chars
+                    "comment": for_terminal(score.comment, 2000),
+                    # typed by the student: no control chars
+                    "answer": for_terminal(v["answer"], 2000 if q.written else 200),
                 })  # fmt: skip
             blocks.append({
                 "title": ex.title,

@@ -24,11 +24,28 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from .catalogue import load_exercise
+from .catalogue import WRITTEN, load_exercise
 from .course import Course, open_course, write_atomic
-from .notebook import ANSWER_MIME, HELPER_ID, HELPER_METADATA, HELPER_SOURCE
+from .notebook import (
+    ANSWER_MIME,
+    HELPER_ID,
+    HELPER_METADATA,
+    HELPER_SOURCE,
+    WRITTEN_INSTRUCTION,
+    WRITTEN_STUB,
+)
 from .variants import Variant, student_variant
-from .verdicts import INVALID, MISSING, REJECTED, Verdict, feedback_text, judge, malformed, rejected
+from .verdicts import (
+    INVALID,
+    MISSING,
+    REJECTED,
+    Verdict,
+    feedback_text,
+    judge,
+    judge_written,
+    malformed,
+    rejected,
+)
 
 REPAIRS = "mercatique_repairs"
 """resources key: what `RepairSubmission` put back, for the verdicts file's problems."""
@@ -90,7 +107,8 @@ class RepairSubmission(NbGraderPreprocessor):
                 continue
             problems.append(f"cellule « {grade_id} » effacée dans la copie rendue : remise en place")
             restored = copy.deepcopy(source[grade_id])
-            if restored.metadata["nbgrader"].get("solution"):
+            if restored.metadata["nbgrader"].get("solution") and restored.cell_type == "code":
+                # a written answer (markdown) keeps its released text: nbgrader scores it 0 itself
                 restored.source = "# (cellule de réponse effacée dans la copie rendue)"
             previous = [kept[g] for g in order[:position] if g in kept]
             at = max(previous) + 1 if previous else 0
@@ -186,6 +204,14 @@ class ReportVerdicts(NbGraderPreprocessor):
                 new_output("stream", name="stdout", text=feedback_text(verdict)),
                 new_output("execute_result", data={"text/plain": repr(verdict.points)}, execution_count=None),
             ]
+        for cell in nb.cells:  # written answers: nbgrader leaves them to the teacher
+            slot = slots.get(_grade_id(cell))
+            if slot is None or slot.get("kind") != WRITTEN or slot["report_id"] in verdicts:
+                continue
+            variant = variants[slot["exercise"]]
+            verdicts[slot["report_id"]] = judge_written(
+                variant, variant.question(slot["question"]), written_answer(cell)
+            )
         for report_id, slot in slots.items():
             if report_id not in verdicts:
                 variant = variants[slot["exercise"]]
@@ -196,6 +222,21 @@ class ReportVerdicts(NbGraderPreprocessor):
         resources.setdefault("mercatique", {})["recorded"] = problems  # the grader prints them too
         write_verdicts(course, assignment, student, list(verdicts.values()), problems)
         return nb, resources
+
+
+def written_answer(cell) -> str | None:
+    """The student's written answer (the instruction line taken off), None when unchanged.
+
+    Unchanged means nbgrader's own test: the cell's checksum is the released one."""
+    from nbgrader.utils import compute_checksum
+
+    if cell.cell_type != "markdown":
+        return None
+    checksum = cell.metadata.get("nbgrader", {}).get("checksum")
+    if checksum and checksum == compute_checksum(cell):
+        return None
+    text = cell.source.replace(WRITTEN_INSTRUCTION, "").replace(WRITTEN_STUB, "").strip()
+    return text or None
 
 
 def _grade_id(cell) -> str | None:

@@ -15,8 +15,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from . import render, typography
-from .catalogue import Exercise, Question
+from .catalogue import WRITTEN, Exercise, Question
 from .roster import Student
+from .spreadsheets import spreadsheet_notice
 from .variants import Variant
 
 ANSWER_MIME = "application/vnd.mercatique.answer+json"
@@ -107,6 +108,12 @@ class Slot:
     question: str
     variable: str
     points: float
+    kind: str = "number"
+    """The question's kind; a `written` slot's graded cell is its markdown answer cell."""
+
+    @property
+    def written(self) -> bool:
+        return self.kind == WRITTEN
 
     @property
     def key(self) -> str:
@@ -120,7 +127,8 @@ class Slot:
 
     @property
     def report_id(self) -> str:
-        return f"{self.cell_id}-verif"
+        """grade_id of the cell that carries the points (the answer cell itself when written)."""
+        return self.cell_id if self.written else f"{self.cell_id}-verif"
 
 
 def plan_slots(exercises: list[Exercise]) -> list[Slot]:
@@ -129,11 +137,14 @@ def plan_slots(exercises: list[Exercise]) -> list[Slot]:
     slots = []
     for number, ex in enumerate(exercises, start=1):
         for q in ex.questions:
+            if q.written:  # a markdown answer: no Python variable
+                slots.append(Slot(ex.id, q.id, "", q.points, WRITTEN))
+                continue
             variable = q.variable
             if variable in used:
                 variable = f"{q.variable}_ex{number}"
             used.add(variable)
-            slots.append(Slot(ex.id, q.id, variable, q.points))
+            slots.append(Slot(ex.id, q.id, variable, q.points, q.kind))
     return slots
 
 
@@ -210,6 +221,9 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
             q = next(q for q in ex.questions if q.id == slot.question)
             ids = {"exercise": ex.id, "question": q.id}
             cells.append(new_markdown_cell(PLACEHOLDER, metadata=_role("prompt", **ids)))
+            if slot.written:
+                cells.append(written_cell(q, slot))
+                continue
             cells.append(
                 new_code_cell(
                     answer_stub(q, slot.variable),
@@ -241,6 +255,44 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
     return nb
 
 
+WRITTEN_INSTRUCTION = (
+    "**Votre réponse rédigée** (notée par votre enseignant) : double-cliquez sur cette cellule, "
+    "remplacez la ligne en italique par votre réponse en quelques phrases, puis validez avec "
+    "Maj+Entrée."
+)
+WRITTEN_STUB = "*Écrivez votre réponse ici.*"
+"""nbgrader's ClearSolutions.text_stub for the assignment: what replaces the model answer
+in the released notebook (set on generate_assignment's command line and in the course config)."""
+
+
+def written_source(q: Question) -> str:
+    """The source notebook's written answer: the French instruction, then the model answer
+    and marking scheme as nbgrader's solution region, which generate_assignment replaces
+    by WRITTEN_STUB (the teacher sees them in source/, the student never)."""
+    rubric = "\n".join(f"- {render.points_label(c.points)} : {c.criterion}" for c in q.rubric)
+    return (
+        f"{WRITTEN_INSTRUCTION}\n\n### BEGIN SOLUTION\n"
+        f"**Corrigé (éléments attendus)**\n\n{q.model_answer.strip()}\n\n"
+        f"**Barème**\n\n{rubric}\n### END SOLUTION"
+    )
+
+
+def written_cell(q: Question, slot: Slot):
+    """nbgrader's « manually graded answer »: a markdown cell, solution and grade, with points.
+
+    It is left as released in each student's copy (its checksum tells nbgrader, at
+    autograde, whether the student wrote anything: unchanged, it scores 0; changed, it
+    waits for the teacher in the formgrader)."""
+    ids = {"exercise": slot.exercise, "question": slot.question}
+    return new_markdown_cell(
+        written_source(q),
+        metadata={
+            "nbgrader": _nbgrader(slot.cell_id, solution=True, grade=True, locked=False, points=slot.points),
+            **_role("written", **ids),
+        },
+    )
+
+
 PLACEHOLDER_CODE = "# (Cette cellule est remplie dans le notebook de chaque élève.)"
 
 
@@ -268,7 +320,10 @@ def personalise(
             variant = variants[meta["exercise"]]
             ex = variant.exercise
             heading = typography.markdown(f"## Exercice {numbers[ex.id]} : {ex.title}")
+            notice = spreadsheet_notice(variant)
             cell.source = f"{heading}\n\n*{render.points_label(ex.points)}*\n\n{render.statement(variant)}"
+            if notice:
+                cell.source += f"\n\n{typography.markdown(notice)}"
         elif role == "given":
             cell.source = render.given_code(variants[meta["exercise"]])
         elif role == "answer":

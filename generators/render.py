@@ -60,7 +60,26 @@ def format_value(q: Question, value: float) -> str:
     return formatting.number(formatting.round_half_up(value, q.decimals))
 
 
+WRITTEN_EXPECTED = "réponse rédigée, notée par l'enseignant (voir le corrigé)"
+WRITTEN_HINT = (
+    "Répondez en quelques phrases dans la cellule « Votre réponse rédigée » ci-dessous ; "
+    "votre enseignant la note avec le barème du devoir."
+)
+
+
+def model_answer(variant: Variant, q: Question) -> str:
+    """A written question's expected elements, with this variant's numbers."""
+    return render_text(q.model_answer, variant.context).strip()
+
+
+def rubric_lines(q: Question) -> list[str]:
+    """The marking scheme as Markdown list items."""
+    return [f"- {points_label(c.points)} : {c.criterion}" for c in q.rubric]
+
+
 def expected_text(variant: Variant, q: Question) -> str:
+    if q.written:
+        return WRITTEN_EXPECTED
     answer = variant.answers[q.id]
     if q.kind == "choice":
         option = next(o for o in variant.options[q.id] if o.letter == answer)
@@ -73,7 +92,9 @@ def prompt(variant: Variant, q: Question, number: int, variable: str | None = No
     text = render_text(q.prompt, variant.context).strip()
     variable = variable or q.variable
     lines = [f"**Question {number}** ({points_label(q.points)}) : {text}", ""]
-    if q.kind == "choice":
+    if q.written:
+        lines.append(WRITTEN_HINT)
+    elif q.kind == "choice":
         lines += [f"- **{o.letter}.** {o.text}" for o in variant.options[q.id]]
         example = f'`{variable} = "B"` ou `{variable} = B`'
         lines += ["", f"Écrivez la lettre choisie dans `{variable}`, par exemple {example}."]
@@ -142,6 +163,11 @@ def preview_text(variant: Variant) -> str:
         parts += ["", prompt(variant, q, i)]
     parts += ["", "## Réponses attendues", ""]
     for i, q in enumerate(ex.questions, start=1):
+        if q.written:
+            parts.append(f"- Question {i} (rédigée), éléments attendus :")
+            parts += [f"    {line}" for line in model_answer(variant, q).splitlines()]
+            parts += [f"    {line}" for line in ["Barème :", *rubric_lines(q)]]
+            continue
         parts.append(f"- Question {i} (`{q.variable}`) : {expected_text(variant, q)}")
         for d in variant.diagnoses.get(q.id, ()):
             parts.append(f"    - erreur type → {format_value(q, d.value)} : {d.explanation}")

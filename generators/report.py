@@ -24,7 +24,7 @@ from . import formatting  # noqa: E402
 from .collect import last_collect  # noqa: E402
 from .course import Course, write_atomic  # noqa: E402
 from .errors import MercatiqueError  # noqa: E402
-from .exports import ABSENT, GRADED, PENDING, UNREADABLE, Result, class_results, groups_of  # noqa: E402
+from .exports import ABSENT, GRADED, PENDING, TO_MARK, UNREADABLE, Result, class_results, groups_of  # noqa: E402
 from .feedback import read_verdicts, render_page  # noqa: E402
 from .grade import GradingReport, Journal, screen_submissions  # noqa: E402
 from .sanitize import for_terminal  # noqa: E402
@@ -83,7 +83,17 @@ def _median(values: list[float]) -> str:
     return formatting.number(round(float(pd.Series(values).median()), 2)) if values else "–"
 
 
-STATUS_LABELS = {GRADED: "corrigée", ABSENT: "absent", UNREADABLE: "illisible", PENDING: "non corrigée"}
+STATUS_LABELS = {
+    GRADED: "corrigée",
+    ABSENT: "absent",
+    UNREADABLE: "illisible",
+    PENDING: "non corrigée",
+    TO_MARK: "à corriger",
+}
+TO_MARK_REASON = (
+    "réponses rédigées à corriger dans le formgrader de nbgrader ({questions}), "
+    "puis relancez mercatique export et mercatique feedback"
+)
 
 
 def _student_row(result: Result, records: dict[str, dict]) -> dict:
@@ -136,6 +146,11 @@ def build_report(course: Course, assignment: str) -> Path:
     manifest = course.manifest(assignment)
     results = class_results(course, assignment)
     graded = [r for r in results if r.graded]
+    if not graded and any(r.status == TO_MARK for r in results):
+        raise MercatiqueError(
+            f"aucune copie entièrement corrigée pour « {assignment} » : notez d'abord les réponses "
+            "rédigées dans le formgrader de nbgrader (onglet Manual Grading), puis relancez"
+        )
     if not graded:
         raise MercatiqueError(
             f"aucune copie corrigée pour « {assignment} » : lancez d'abord mercatique grade"
@@ -154,9 +169,11 @@ def build_report(course: Course, assignment: str) -> Path:
     scores_png = _png(figure)
 
     keys = [s["key"] for s in manifest["slots"]]
+    written = {s["key"] for s in manifest["slots"] if s.get("kind") == "written"}
     by_question = dict(iter(table.groupby("key", sort=False)))
-    success = pd.Series(
-        {k: (by_question[k].status == CORRECT).mean() for k in keys if k in by_question}, dtype=float
+    success = pd.Series(  # a written answer has no right answer: its share of points says more
+        {k: (by_question[k].status == CORRECT).mean() for k in keys if k in by_question and k not in written},
+        dtype=float,
     )
     figure, axis = plt.subplots(figsize=(6.5, 0.45 * len(success) + 1))
     axis.barh(list(success.index)[::-1], list(success.values * 100)[::-1], color="#1c7a35")
@@ -170,7 +187,9 @@ def build_report(course: Course, assignment: str) -> Path:
             earned[q.key].append(q.score / q.max_points if q.max_points else 0.0)
 
     def share(key: str, status: str) -> str:
-        return _percent((by_question[key].status == status).mean()) if key in by_question else "–"
+        if key not in by_question or (key in written and status != MISSING):
+            return "–"
+        return _percent((by_question[key].status == status).mean())
 
     questions = [
         {
@@ -209,6 +228,7 @@ def build_report(course: Course, assignment: str) -> Path:
         reason = {
             UNREADABLE: r.why,
             PENDING: "copie rendue mais pas encore corrigée : lancez mercatique grade",
+            TO_MARK: TO_MARK_REASON.format(questions=", ".join(q.key for q in r.questions if q.to_mark)),
         }.get(r.status)
         if r.graded and r.student.id not in records:
             reason = "corrigée sans diagnostic (fichier de verdicts absent)"

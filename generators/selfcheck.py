@@ -30,15 +30,22 @@ def to_html(markdown: str) -> str:
     return typography.html(_markdown().render(markdown))
 
 
+DOCUMENTARY_TAG = "etude-documentaire"
+"""A documentary case study shows its small tables whole in its annexes: it works in the page."""
+
+
 def has_self_check(ex: Exercise) -> bool:
-    """Case studies need a notebook (pandas); the other templates work in the page."""
-    return not any("dataset" in spec for spec in ex.parameters.values())
+    """Case studies on data need a notebook (pandas); the other templates work in the page."""
+    return DOCUMENTARY_TAG in ex.tags or not any("dataset" in spec for spec in ex.parameters.values())
 
 
 def _question(variant, q) -> dict[str, Any]:
     text = render_text(q.prompt, variant.context).strip()
     item: dict[str, Any] = {"id": q.id, "kind": q.kind, "prompt": to_html(text), "points": q.points}
-    if q.kind == "choice":
+    if q.written:  # no verdict in the page: the student compares with the model answer
+        item["model_answer"] = to_html(render.model_answer(variant, q))
+        item["rubric"] = to_html("\n".join(render.rubric_lines(q)))
+    elif q.kind == "choice":
         item["options"] = [
             {"letter": o.letter, "text": o.text, "explanation": o.explanation} for o in variant.options[q.id]
         ]

@@ -96,6 +96,8 @@ c.OverwriteCells.missing_cell_notification = (
 )
 c.Execute.timeout = 60
 c.ClearSolutions.code_stub = {{"python": "# VOTRE RÉPONSE ICI\\nraise NotImplementedError()"}}
+# Written answers (markdown cells graded in the formgrader): the line that replaces the model answer.
+c.ClearSolutions.text_stub = "*Écrivez votre réponse ici.*"
 
 # Échange nbgrader (JupyterHub) : chaque élève reçoit son propre notebook
 # (« mercatique release ») ; le dossier d'échange se change ici.

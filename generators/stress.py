@@ -75,6 +75,14 @@ def check_variant(v: Variant) -> list[str]:
             problems.append(f"contrainte non respectée : {source}")
     for q in ex.questions:
         answer = v.answers[q.id]
+        if q.written:  # marked by the teacher: its texts must render, with this draw's numbers
+            if len(answer) < 10:
+                problems.append(f"{q.id} : le corrigé rédigé est vide")
+            if not render_text(q.prompt, v.context).strip():
+                problems.append(f"{q.id} : la consigne est vide")
+            if "None" in answer or "nan" in answer.split():
+                problems.append(f"{q.id} : le corrigé rédigé contient une valeur manquante")
+            continue
         if judge(v, q, _report(answer)).status != CORRECT:
             problems.append(f"{q.id} : la réponse de référence est refusée")
         if q.kind == "choice":

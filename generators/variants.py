@@ -45,7 +45,8 @@ class Variant:
     exercise: Exercise
     params: dict[str, Any]
     answers: dict[str, Any]
-    """Question id -> right answer: a float for `number`, a letter for `choice`."""
+    """Question id -> right answer: a float for `number`, a letter for `choice`, the
+    model answer (Markdown) for `written`."""
     diagnoses: dict[str, tuple[Diagnosis, ...]]
     options: dict[str, tuple[RenderedOption, ...]]
 
@@ -154,6 +155,10 @@ def _attempt(exercise: Exercise, stream: Stream) -> Variant:
     for q in exercise.questions:
         if q.kind == "number":
             answers[q.id], diagnoses[q.id] = _number_question(q, context)
+        elif q.written:
+            # the model answer with this variant's numbers (it may quote earlier answers)
+            answers[q.id] = render_text(q.model_answer, {**context, "answers": answers}).strip()
+            diagnoses[q.id] = ()
         else:
             answers[q.id], options[q.id] = _choice_question(q, context, stream)
             diagnoses[q.id] = ()

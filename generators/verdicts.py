@@ -15,6 +15,8 @@ from .catalogue import Question
 from .variants import Variant
 
 CORRECT, MISTAKE, WRONG, MISSING, INVALID = "correct", "erreur-type", "faux", "absent", "illisible"
+TO_MARK = "à corriger"
+"""A written answer waiting for the teacher's grade in the formgrader."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,24 @@ def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdi
     return verdict(
         WRONG, 0.0, answer_text, "Ce n'est pas la bonne valeur : comparez votre calcul au corrigé."
     )
+
+
+MAX_WRITTEN = 2000
+"""A written answer is kept this long in the verdicts file (the notebook keeps it whole)."""
+WRITTEN_MESSAGE = "Réponse rédigée : elle est notée par votre enseignant, avec le barème du devoir."
+WRITTEN_EMPTY = "Pas de réponse : la cellule « Votre réponse rédigée » n'a pas été modifiée."
+
+
+def judge_written(variant: Variant, q: Question, text: str | None) -> Verdict:
+    """A written answer is not judged here: it waits for the teacher (or is absent).
+
+    `text`: the student's answer, None when the cell is as released (nbgrader then
+    gives it 0 itself, from the cell's checksum)."""
+    expected = render.WRITTEN_EXPECTED
+    if text is None:
+        return Verdict(variant.exercise.id, q.id, MISSING, 0.0, q.points, "", expected, WRITTEN_EMPTY)
+    answer = text[:MAX_WRITTEN]
+    return Verdict(variant.exercise.id, q.id, TO_MARK, 0.0, q.points, answer, expected, WRITTEN_MESSAGE)
 
 
 REJECTED = "Réponse non notée : "

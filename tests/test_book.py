@@ -119,6 +119,29 @@ def test_self_check_accepts_french_input_diagnoses_mistakes_and_changes_numbers(
     assert visit.external == [] and visit.errors == []
 
 
+def test_self_check_shows_a_written_question_with_its_model_answer_behind_the_toggle(html, browser):
+    visit = Visit(browser, (html / "book" / "reseaux-sociaux-grc.html").as_uri())
+    visit.page.locator(".mq-selfcheck").first.wait_for()
+    widget = next(
+        w
+        for w in visit.page.locator(".mq-selfcheck").all()
+        if any(q["kind"] == "written"
+               for q in json.loads(w.locator("script.mq-data").text_content())["variants"][0]["questions"])
+    )  # fmt: skip
+    area = widget.locator("textarea.mq-written").first
+    area.fill("Le community manager était en congé.")
+    solution = widget.locator(".mq-solution")
+    assert not solution.is_visible()
+    widget.locator("button.mq-check").click()
+    note = widget.locator(".mq-feedback.mq-written-note").first.text_content()
+    note = note.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Question rédigée : comparez avec le corrigé." in note
+    widget.locator("button.mq-reveal").click()
+    assert solution.is_visible()
+    assert "éléments attendus" in solution.locator(".mq-model").first.text_content()
+    assert visit.external == [] and visit.errors == []
+
+
 def test_glossary_defines_each_term_once_and_chapters_link_to_it(html):
     entries = glossary_entries(PROJECT_ROOT / "book" / "_glossaire")
     terms = [t.casefold() for t, _, _ in entries]

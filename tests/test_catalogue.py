@@ -21,11 +21,13 @@ def test_catalogue_has_the_three_brands_with_both_kinds_of_question():
     brands = {ex.brand for ex in catalogue.values()}
     assert {"Fnac", "Air France", "Oasis"} <= brands
     kinds = {q.kind for ex in catalogue.values() for q in ex.questions}
-    assert kinds == {"number", "choice"}
+    assert kinds == {"number", "choice", "written"}
     for ex in catalogue.values():
         for q in ex.questions:
             if q.kind == "number":
                 assert len(q.mistakes) >= 2, f"{ex.id}/{q.id} needs two typical mistakes"
+            if q.kind == "written":
+                assert q.rubric and q.model_answer, f"{ex.id}/{q.id} needs a model answer and a rubric"
 
 
 @pytest.mark.parametrize(

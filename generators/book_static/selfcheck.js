@@ -22,7 +22,10 @@
     return node;
   }
 
+  var WRITTEN_MESSAGE = "Question rédigée : comparez avec le corrigé.";
+
   function judge(question, field) {
+    if (question.kind === "written") return { ok: null, message: WRITTEN_MESSAGE };
     if (question.kind === "choice") {
       var picked = field.querySelector("input:checked");
       if (!picked) return { ok: false, message: "Choisissez une réponse." };
@@ -71,7 +74,13 @@
       box.appendChild(prompt);
       var field = el("div", "mq-field");
       var name = data.id + "-" + index + "-" + question.id;
-      if (question.kind === "choice") {
+      if (question.kind === "written") {
+        var area = el("textarea", "mq-written");
+        area.rows = 5;
+        area.setAttribute("aria-label", "Votre réponse rédigée à la question " + (qIndex + 1));
+        area.placeholder = "Rédigez votre réponse, puis comparez-la avec le corrigé.";
+        field.appendChild(area);
+      } else if (question.kind === "choice") {
         question.options.forEach(function (option) {
           var label = el("label", "mq-option");
           var input = el("input");
@@ -101,6 +110,13 @@
 
     var solution = el("div", "mq-solution");
     solution.innerHTML = "<p><strong>Corrigé</strong></p>" + variant.solution;
+    variant.questions.forEach(function (question, qIndex) {
+      if (question.kind !== "written") return;
+      var part = el("div", "mq-model");
+      part.innerHTML = "<p><strong>Question " + (qIndex + 1) + " (rédigée) : éléments attendus</strong></p>" +
+        question.model_answer + "<p><em>Barème</em></p>" + question.rubric;
+      solution.appendChild(part);
+    });
     solution.hidden = true;
 
     var buttons = el("div", "mq-buttons");
@@ -114,6 +130,11 @@
     check.addEventListener("click", function () {
       fields.forEach(function (f) {
         var verdict = judge(f.question, f.field);
+        if (verdict.ok === null) {  // a written answer: no verdict, the model answer is behind the toggle
+          f.feedback.textContent = "✎ " + verdict.message;
+          f.feedback.className = "mq-feedback mq-written-note";
+          return;
+        }
         f.feedback.textContent = (verdict.ok ? "✔ " : "✘ ") + verdict.message;
         f.feedback.className = "mq-feedback " + (verdict.ok ? "mq-ok" : "mq-ko");
       });

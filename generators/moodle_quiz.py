@@ -22,6 +22,11 @@ an exercise with `separate` (`--questions-separees`), one sub-category per quest
 a teacher who wants Moodle's units or one question per quiz slot (the statement is then
 repeated, and each slot draws its own variant).
 
+A documentary case study's written questions (« Justifiez », « Analysez ») are Moodle
+`essay` questions, marked by the teacher, whose grader information is the model answer
+and the marking scheme; cloze cannot hold an essay, so such an exercise always takes the
+`separate` layout.
+
 GIFT cannot express cloze, so GIFT always takes the `separate` layout; GIFT carries no
 file, so case studies are refused with a French message (use the XML format).
 """
@@ -249,6 +254,23 @@ def multichoice_question(variant: Variant, q: Question, name: str, text_html: st
     return question
 
 
+def essay_question(variant: Variant, q: Question, name: str, text_html: str) -> ET.Element:
+    """A written answer: an `essay` question the teacher marks, the model answer and the
+    marking scheme shown to the grader only (`graderinfo`), never to the student."""
+    question = ET.Element("question", {"type": "essay"})
+    _header(question, name, text_html, variant, q.points)
+    _simple(question, "responseformat", "editor")
+    _simple(question, "responserequired", "1")
+    _simple(question, "responsefieldlines", "12")
+    _simple(question, "attachments", "0")
+    _simple(question, "attachmentsrequired", "0")
+    grader = render.model_answer(variant, q) + "\n\n**Barème**\n\n" + "\n".join(render.rubric_lines(q))
+    _text(question, "graderinfo", to_html(grader))
+    _text(question, "responsetemplate", "", cdata=False)
+    _tags(question, variant.exercise)
+    return question
+
+
 _CLOZE_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;", "}": "&#125;", "{": "&#123;",
                   "#": "&#35;", '"': "&quot;"}  # fmt: skip
 
@@ -311,6 +333,8 @@ def plain_question(variant: Variant, q: Question, name: str) -> ET.Element:
     if q.kind == "number":
         instructions = f"<p><small>{ANSWER_INSTRUCTIONS[q.unit]}</small></p>"
         return numerical_question(variant, q, name, text_html + instructions)
+    if q.written:
+        return essay_question(variant, q, name, text_html)
     return multichoice_question(variant, q, name, text_html)
 
 
@@ -345,6 +369,10 @@ def _serialize(root: ET.Element) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + re.sub("\x00CDATA([0-9]+)\x00", cdata, text) + "\n"
 
 
+def has_written(exercise: Exercise) -> bool:
+    return any(q.written for q in exercise.questions)
+
+
 def moodle_xml_from_variants(groups: list[list[Variant]], separate: bool = False) -> str:
     """Moodle XML for given variants, one category per group (all of one exercise).
 
@@ -354,7 +382,7 @@ def moodle_xml_from_variants(groups: list[list[Variant]], separate: bool = False
     quiz = ET.Element("quiz")
     for variants in groups:
         exercise = variants[0].exercise
-        if not separate or len(exercise.questions) == 1:
+        if not (separate or has_written(exercise)) or len(exercise.questions) == 1:
             quiz.append(_category(category_path(exercise)))
             for number, variant in enumerate(variants, start=1):
                 quiz.append(variant_questions(variant, number, len(variants)))

@@ -79,6 +79,8 @@ def _answer_lines(ex: Exercise, q) -> int:
     """Ruled lines for the working: more for a case study, whose data must be sorted out."""
     if q.kind == "choice":
         return 0
+    if q.written:
+        return 12  # « Justifiez », « Analysez »: a paragraph or two
     return 5 if _tables(ex) else 3
 
 
@@ -116,6 +118,9 @@ def _exercise(variant: Variant, number: int, sheet_id: str) -> dict[str, Any]:
         }
         if q.kind == "number":
             item["tolerance"] = render.format_value(q, q.abs_tolerance).replace("+", "")
+        if q.written:  # the teacher's key: expected elements and marking scheme
+            scheme = "\n".join(render.rubric_lines(q))
+            item["expected"] = Markup(to_html(f"{render.model_answer(variant, q)}\n\n**Barème**\n\n{scheme}"))
         questions.append(item)
     data = []
     for name in _tables(ex):
@@ -127,6 +132,7 @@ def _exercise(variant: Variant, number: int, sheet_id: str) -> dict[str, Any]:
             "annex": len(frame) > ANNEX_ROWS,
             "anchor": f"annexe-{sheet_id}-{number}-{name}",
             "narrow": len(frame.columns) <= NARROW_TABLE,
+            "wide": len(frame.columns) > 6,
         })  # fmt: skip
     return {
         "number": number,

@@ -19,7 +19,8 @@ def test_same_key_same_table(name):
     a = datasets.build(name, Stream(key), {}, {})
     b = datasets.build(name, Stream(key), {}, {})
     pd.testing.assert_frame_equal(a, b)
-    assert len(a) >= 20
+    # a pandas case needs a table worth filtering; an étude's annex is a short table
+    assert len(a) >= (3 if name.startswith("etude_") else 20)
     other = datasets.build(name, Stream(derive_key("secret", "devoir", "eleve002", name)), {}, {})
     assert not a.equals(other)
 

@@ -52,4 +52,4 @@ def test_a_whole_number_answer_asks_for_the_unit_not_zero_decimals():
     q = next(q for q in ex.questions if q.decimals == 0)
     text = render.prompt(preview_variant(ex, 0), q, 1)
     assert "0 décimale" not in text
-    assert "à l'unité" in text
+    assert "à l’unité" in text

@@ -253,6 +253,8 @@ def test_every_catalogue_exercise_is_read_whole_by_moodle():
     """Texts with « : », quotes, # or braces must not cut a sub-question short."""
     catalogue = load_catalogue()
     for ex in catalogue.values():
+        if any(q.written for q in ex.questions):
+            continue  # an essay cannot be a cloze blank: see the documentary case test
         (item,) = [q for q in questions(quiz(ex.id, n=1)) if q.get("type") != "category"]
         text = text_of(item, "questiontext")
         parts = cloze_parts(text)
@@ -487,3 +489,25 @@ def test_module_errors_are_french():
         build_quiz(["kpi-nps"], QuizOptions(variants=0))
     with pytest.raises(MercatiqueError, match="au moins un exercice"):
         build_quiz([], QuizOptions())
+
+
+def test_documentary_case_written_answers_are_essays_for_the_teacher_to_mark():
+    """A written question is an `essay` whose grader information holds the marking scheme
+    (and the model answer); the student's text holds neither; the calculations of the same
+    exercise stay auto-graded questions."""
+    ex = next(ex for ex in load_catalogue().values() if any(q.written for q in ex.questions))
+    items = [q for q in questions(quiz(ex.id, n=1)) if q.get("type") != "category"]
+    expected = {"number": "numerical", "choice": "multichoice", "written": "essay"}
+    assert [i.get("type") for i in items] == [expected[q.kind] for q in ex.questions]
+
+    def words(text: str) -> str:
+        return " ".join(plain(html.unescape(re.sub(r"<[^>]+>", " ", text))).split())
+
+    for item, q in zip(items, ex.questions, strict=True):
+        if not q.written:
+            continue
+        assert float(item.find("defaultgrade").text) == q.points
+        grader, shown = words(text_of(item, "graderinfo")), words(text_of(item, "questiontext"))
+        for criterion in q.rubric:
+            assert " ".join(criterion.criterion.split()) in grader
+            assert " ".join(criterion.criterion.split()) not in shown

@@ -107,7 +107,7 @@ def test_the_book_self_check_shows_a_written_question_with_its_model_answer():
     question = next(q for q in data["variants"][0]["questions"] if q["id"] == "crise_2011")
     assert question["kind"] == "written"
     assert "community manager" in question["model_answer"]
-    assert "1 point" in question["rubric"]
+    assert "1\u00a0point" in question["rubric"]  # typeset: no-break space before the unit
     assert "answer" not in question  # nothing to judge in the page
     script = (Path(generators.__file__).parent / "book_static" / "selfcheck.js").read_text("utf-8")
     assert "Question rédigée : comparez avec le corrigé." in script

@@ -51,6 +51,8 @@ class GradingReport:
     grades_csv: Path | None = None
     export_warnings: list[str] = field(default_factory=list)
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
+    peak_rss_kb: dict[int, int] = field(default_factory=dict)
+    """Per worker pid, its peak resident memory in kB as its last copy reported it."""
     """Per graded copy, seconds per phase (`generators.timings.PHASES`), for the benchmark."""
 
 
@@ -300,6 +302,8 @@ def grade(
                         with watch.phase("journal"):
                             journal.record(student, outcome.fingerprint)
                         report.timings[student] = outcome.timings
+                        pid, peak = outcome.worker
+                        report.peak_rss_kb[pid] = max(peak, report.peak_rss_kb.get(pid, 0))
                         report.graded.append(student)
                         if outcome.problems:
                             report.problems[student] = outcome.problems

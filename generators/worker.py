@@ -11,6 +11,8 @@ import contextlib
 import hashlib
 import json
 import math
+import os
+import resource
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,6 +37,8 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per grading phase (see `generators.timings.PHASES`)."""
+    worker: tuple[int, int] = (0, 0)
+    """The worker's pid and its peak resident memory so far, in kB (for the memory benchmark)."""
 
 
 @cache
@@ -340,6 +344,7 @@ def grade_submission(
     from nbgrader.preprocessors.execute import UnresponsiveKernelError
     from nbgrader.utils import determine_grade, is_grade
 
+    from .nbgrader_cached import FastCheckCellMetadata, SnapshotOverwriteCells
     from .nbgrader_ext import RepairSubmission, ReportVerdicts, RestoreReportHelper
 
     watch = Stopwatch()
@@ -347,7 +352,8 @@ def grade_submission(
     with watch.phase("read"):
         course = open_course(Path(root))
         source = course.submitted(student, assignment) / f"{assignment}.ipynb"
-        outcome = Outcome(student, fingerprint(source, course.assignment_dir(assignment) / "manifest.json"))
+        manifest = course.assignment_dir(assignment) / "manifest.json"
+        outcome = Outcome(student, fingerprint(source, manifest))
         config = course_config(root)
         nb = nbformat.read(source, as_version=4)
     outcome.timings = watch.phases
@@ -363,9 +369,11 @@ def grade_submission(
         "metadata": {"path": str(destination)},
     }
     with watch.phase("sanitize"):
-        # the same sanitize list as the course's nbgrader_config.py (Autograde.sanitize_preprocessors)
+        # the same sanitize list as the course's nbgrader_config.py (Autograde.sanitize_preprocessors),
+        # two of nbgrader's steps with their set-up kept by the worker (see nbgrader_cached)
+        resources["nbgrader"]["source_version"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
         for step in (nbp.ClearOutput, RepairSubmission, nbp.DeduplicateIds, nbp.OverwriteKernelspec,
-                     nbp.OverwriteCells, RestoreReportHelper, nbp.CheckCellMetadata):  # fmt: skip
+                     SnapshotOverwriteCells, RestoreReportHelper, FastCheckCellMetadata):  # fmt: skip
             nb, resources = step(config=config).preprocess(nb, resources)
 
     SandboxedKernelManager.limits = limits
@@ -447,4 +455,5 @@ def grade_submission(
             if is_grade(cell):
                 outcome.scores[cell.metadata.nbgrader["grade_id"]] = determine_grade(cell)[0]
         write_atomic(destination / f"{assignment}.ipynb", nbformat.writes(nb))
+    outcome.worker = (os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     return outcome

@@ -75,6 +75,7 @@ book: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.generate_assignment
 	$(BIN)/python -m benchmarks.grading
+	$(BIN)/python -m benchmarks.grader_memory
 	$(BIN)/python -m benchmarks.book_build
 
 # click's messages in French: rebuild the compiled catalogue after editing the .po

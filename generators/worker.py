@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import math
 import os
 import resource
@@ -111,8 +110,23 @@ class NotebookTimeout(Exception):
 
 
 def _message_size(msg: dict) -> int:
-    buffers = msg.get("buffers") or []
-    return len(json.dumps(msg.get("content", {}), default=str)) + sum(len(b) for b in buffers)
+    """About the message's length in JSON characters, counted without serializing it again
+    (a copy of a 15 MB output would double what the grader holds), iteratively (any depth)."""
+    size = sum(len(b) for b in msg.get("buffers") or [])
+    stack = [msg.get("content", {})]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            size += len(item) + 2
+        elif isinstance(item, dict):
+            size += 2 + 4 * len(item) + sum(len(str(key)) for key in item)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            size += 2 + len(item)
+            stack.extend(item)
+        else:  # numbers, booleans, None
+            size += len(str(item))
+    return size
 
 
 def bounded_execute_class():

@@ -148,6 +148,7 @@ def bounded_execute_class():
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            self.sandbox_km = None  # kept across preprocess(): the grader releases it at the end
             self.reset_bounds()
 
         def reset_execution_trackers(self) -> None:
@@ -158,7 +159,6 @@ def bounded_execute_class():
             self.truncated: set[int] = set()
             self.spent: dict[int, int] = {}
             self.deadline: float | None = None
-            self.sandbox_km = None
             self.iopub_monitor = None
 
         @property

@@ -58,7 +58,7 @@ def main() -> None:
     lines = [
         ("nbgrader autograde (séquentiel, sans isolation)", plain, f"{plain / args.students:.2f} s/copie"),
         (f"mercatique grade ({label}, parallèle)", ours, f"{ours / args.students:.2f} s/copie"),
-        ("plancher (démarrage des noyaux ÷ processus)", floor, ""),
+        ("démarrage des noyaux ÷ processus (sans anticipation)", floor, ""),
     ]
     for text, seconds, detail in lines:
         print(f"{text:<50} : {seconds:7.2f} s  {detail}")

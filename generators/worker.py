@@ -409,9 +409,13 @@ def grade_submission(
     # a kernel started ahead runs in the sandbox, whose working folder is its own, never
     # the copy's folder: without the sandbox, the kernel starts in the copy's folder, for this copy
     key = (root, limits, scratch_root, nb.metadata.get("kernelspec", {}).get("name"))
-    execute = RESERVE.take(key, make, nb, watch) if sandbox else make()
+    try:
+        execute = RESERVE.take(key, make, nb, watch) if sandbox else make()
+    except Exception:  # no kernel started: nbclient tries below, and its error is reported
+        execute = make()
     if sandbox and prestart:
-        RESERVE.refill(key, make, nb, watch)
+        with contextlib.suppress(Exception):  # the next copy starts its own kernel then
+            RESERVE.refill(key, make, nb, watch)
     elif not prestart:
         RESERVE.discard()
     execute.stopwatch.phases = watch.phases
@@ -421,7 +425,8 @@ def grade_submission(
                 nb, resources = execute.preprocess(nb, resources, km=execute.km)
             finally:
                 if execute.km is not None:  # nbclient leaves a kernel it was given running
-                    execute._cleanup_kernel()
+                    with contextlib.suppress(Exception):  # release() below removes what is left
+                        execute._cleanup_kernel()
         else:
             nb, resources = execute.preprocess(nb, resources)
     except NotebookTimeout:

@@ -74,11 +74,19 @@ LOST_NOTE = (
 )
 
 
+TRUNCATED_LINES = 3
+"""Cells with truncated output listed one by one in the teacher's report; more make one line."""
+
+
 def _problems_in_outputs(nb, limits: Limits, truncated: set[int] = frozenset()) -> list[str]:
     """A French reason for each kind of trouble the student's code ran into."""
     found = []
+    if len(truncated) > TRUNCATED_LINES:  # a notebook of 2 000 printing cells: one line, not 2 000
+        first, last = min(truncated) + 1, max(truncated) + 1
+        found.append(f"sortie trop volumineuse dans {formatting.number(len(truncated))} cellules "
+                     f"(de la cellule {first} à la cellule {last}) : elles ont été tronquées")  # fmt: skip
     for number, cell in enumerate(nb.cells, start=1):
-        if number - 1 in truncated:
+        if number - 1 in truncated and len(truncated) <= TRUNCATED_LINES:
             found.append(f"sortie trop volumineuse dans la cellule {number} : elle a été tronquée")
         for out in cell.get("outputs", []):
             if out.get("output_type") != "error":

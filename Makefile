@@ -81,6 +81,7 @@ book: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks.generate_assignment
 	$(BIN)/python -m benchmarks.grading
+	$(BIN)/python -m benchmarks.grader_memory
 	$(BIN)/python -m benchmarks.book_build
 	$(BIN)/python -m benchmarks.worksheets
 

@@ -35,6 +35,7 @@ from .errors import MercatiqueError
 from .exports import GRADE_COLUMNS, export_grades  # noqa: F401 (GRADE_COLUMNS: former home)
 from .sandbox import Limits, require_sandbox
 from .setup_course import gradebook_students
+from .timings import Stopwatch
 from .worker import Outcome, fingerprint, grade_submission
 
 
@@ -49,6 +50,10 @@ class GradingReport:
     not_submitted: list[str] = field(default_factory=list)
     grades_csv: Path | None = None
     export_warnings: list[str] = field(default_factory=list)
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)
+    peak_rss_kb: dict[int, int] = field(default_factory=dict)
+    """Per worker pid, its peak resident memory in kB as its last copy reported it."""
+    """Per graded copy, seconds per phase (`generators.timings.PHASES`), for the benchmark."""
 
 
 NOTEBOOK_LIMIT = 100 * 1024 * 1024
@@ -275,11 +280,14 @@ def grade(
 
     with Gradebook(course.db_url, course.course_id) as gb:
         if todo:
-            with ProcessPoolExecutor(max_workers=min(workers or default_workers(), len(todo))) as pool:
+            count = min(workers or default_workers(), len(todo))
+            with ProcessPoolExecutor(max_workers=count) as pool:
+                # a worker starts its next copy's kernel ahead, except near the end of the class
                 futures = {
-                    pool.submit(grade_submission, str(course.root), assignment, s, sandbox, limits): s
-                    for s in todo
-                }
+                    pool.submit(grade_submission, str(course.root), assignment, s, sandbox, limits,
+                                prestart=n < len(todo) - count): s
+                    for n, s in enumerate(todo)
+                }  # fmt: skip
                 for future in as_completed(futures):
                     student = futures[future]
                     try:
@@ -287,8 +295,15 @@ def grade(
                     except Exception as exc:  # a worker that died must not stop the class
                         report.unreadable[student] = _failed(course, assignment, student, exc)
                     else:
-                        store(gb, course, assignment, outcome)
-                        journal.record(student, outcome.fingerprint)
+                        watch = Stopwatch()
+                        watch.phases = outcome.timings
+                        with watch.phase("gradebook"):
+                            store(gb, course, assignment, outcome)
+                        with watch.phase("journal"):
+                            journal.record(student, outcome.fingerprint)
+                        report.timings[student] = outcome.timings
+                        pid, peak = outcome.worker
+                        report.peak_rss_kb[pid] = max(peak, report.peak_rss_kb.get(pid, 0))
                         report.graded.append(student)
                         if outcome.problems:
                             report.problems[student] = outcome.problems

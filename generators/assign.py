@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from .catalogue import Exercise, find_exercise, load_exercise
 from .course import Course, check_assignment_name, csv_text, write_atomic
 from .due import describe_penalty, french_date, late_submissions, parse_due, parse_penalty, utc_naive
 from .errors import MercatiqueError
-from .notebook import WRITTEN_STUB, Slot, personalise, plan_slots, source_notebook
+from .notebook import WRITTEN_STUB, NotebookWriter, Slot, personal_texts, plan_slots, source_notebook
 from .render import python_literal
 from .setup_course import gradebook_students
 from .spreadsheets import data_files, write_file
@@ -204,20 +205,26 @@ def build_assignment(
         write_atomic(new / manifest_rel / "manifest.json", json.dumps(manifest, indent=1))
         source_rel = f"source/{A}/{A}.ipynb"
         write_atomic(new / source_rel, nbformat.writes(source_notebook(A, exercises, slots)))
-        _generate_release(course, stage)
-        released = nbformat.read(new / "release" / A / f"{A}.ipynb", as_version=4)
+        ordered = sorted(students.values(), key=lambda s: s.id)
+        # nbgrader builds the released notebook in its own process (the second core) while
+        # this one draws every student's variants and texts, which do not depend on it
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            nbgrader_done = pool.submit(_generate_release, course, stage)
+            parts = []
+            for done, student in enumerate(ordered, start=1):
+                parts.append(student_parts(course.secret, A, exercises, slots, student))
+                if progress:
+                    progress(done, len(ordered))
+            nbgrader_done.result()
+        writer = NotebookWriter(nbformat.read(new / "release" / A / f"{A}.ipynb", as_version=4))
 
         key_rows = []
-        ordered = sorted(students.values(), key=lambda s: s.id)
-        for done, student in enumerate(ordered, start=1):
-            text, rows, files = student_release(course.secret, A, released, exercises, slots, student)
+        for student, (texts, rows, files) in zip(ordered, parts, strict=True):
             folder = new / "release_per_student" / student.id / A
-            write_atomic(folder / f"{A}.ipynb", text)
+            _write_staged(folder / f"{A}.ipynb", writer.writes(texts))
             for name, content in files.items():  # the case studies' tables, for a spreadsheet
                 write_file(folder / name, content)
             key_rows += rows
-            if progress:
-                progress(done, len(ordered))
         key_rel = f"exports/{A}_answer_key.csv"
         write_atomic(new / key_rel, csv_text(KEY_COLUMNS, key_rows))
         written_rel = f"exports/{A}{WRITTEN_KEY_SUFFIX}"
@@ -256,6 +263,13 @@ def build_assignment(
         "due_text": f"{french_date(due_iso)} ; {describe_penalty(rule)}" if due_iso else None,
         "warnings": warnings,
     }
+
+
+def _write_staged(path: Path, text: str) -> None:
+    """A file inside the staging area: no temporary file and rename each, since the staging
+    area is committed whole (a killed `assign` leaves the course untouched anyway)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
 
 
 def _refusal(assignment: str, submitted: list[str]) -> str:
@@ -351,7 +365,8 @@ def record_in_gradebook(course: Course, stage_path: Path, info: dict) -> None:
             gb.remove_notebook(A, A)
             old = None
         if old is None:
-            gb.add_notebook(A, A, kernelspec=new.kernelspec)
+            _add_notebook(gb, gb.find_assignment(A), new)
+            return
         for c in new.grade_cells:
             gb.update_or_create_grade_cell(c.name, A, A, max_score=c.max_score, cell_type=c.cell_type)
         for c in new.solution_cells:
@@ -364,22 +379,73 @@ def record_in_gradebook(course: Course, stage_path: Path, info: dict) -> None:
             )
 
 
+def _add_notebook(gb, assignment, new) -> None:
+    """The notebook and its cells as nbgrader's add_notebook/add_*_cell make them, in one
+    transaction instead of one commit (and disk sync) per cell."""
+    from nbgrader.api import GradeCell, Notebook, SolutionCell, SourceCell, TaskCell
+
+    notebook = Notebook(name=new.name, assignment=assignment, kernelspec=new.kernelspec)
+    rows = [notebook]
+    rows += [
+        GradeCell(name=c.name, notebook=notebook, max_score=c.max_score, cell_type=c.cell_type)
+        for c in new.grade_cells
+    ]
+    rows += [SolutionCell(name=c.name, notebook=notebook) for c in new.solution_cells]
+    rows += [
+        TaskCell(name=c.name, notebook=notebook, max_score=c.max_score, cell_type=c.cell_type)
+        for c in new.task_cells
+    ]
+    rows += [
+        SourceCell(name=c.name, notebook=notebook, cell_type=c.cell_type, locked=c.locked, source=c.source,
+                   checksum=c.checksum)
+        for c in new.source_cells
+    ]  # fmt: skip
+    try:
+        gb.db.add_all(rows)
+        gb.db.commit()
+    except Exception:
+        gb.db.rollback()
+        raise
+
+
+def student_parts(
+    secret: str, assignment: str, exercises: list[Exercise], slots: list[Slot], student
+) -> tuple[dict, list[tuple], dict[str, str | bytes]]:
+    """One student's notebook texts (see `notebook.personal_texts`), answer-key rows and
+    data files (each case study's table as CSV and XLSX, for a spreadsheet)."""
+    variants = {ex.id: student_variant(ex, secret, assignment, student.id) for ex in exercises}
+    texts = personal_texts(student, variants, exercises, slots)
+    return texts, _key_rows(student.id, variants, slots), data_files(variants)
+
+
 def student_notebook(
-    secret: str, assignment: str, released, exercises: list[Exercise], slots: list[Slot], student
+    secret: str,
+    assignment: str,
+    released,
+    exercises: list[Exercise],
+    slots: list[Slot],
+    student,
+    writer: NotebookWriter | None = None,
 ) -> tuple[str, list[tuple]]:
     """One student's notebook (text) and answer-key rows: what `assign` writes for each
-    student, and `enrol` for a student who joins later."""
-    text, rows, _ = student_release(secret, assignment, released, exercises, slots, student)
+    student, and `enrol` for a student who joins later (`writer`: built once from
+    `released` when several students are done)."""
+    text, rows, _ = student_release(secret, assignment, released, exercises, slots, student, writer)
     return text, rows
 
 
 def student_release(
-    secret: str, assignment: str, released, exercises: list[Exercise], slots: list[Slot], student
+    secret: str,
+    assignment: str,
+    released,
+    exercises: list[Exercise],
+    slots: list[Slot],
+    student,
+    writer: NotebookWriter | None = None,
 ) -> tuple[str, list[tuple], dict[str, str | bytes]]:
     """`student_notebook` and the files beside it: each case study's table as CSV and XLSX."""
-    variants = {ex.id: student_variant(ex, secret, assignment, student.id) for ex in exercises}
-    nb = personalise(released, student, variants, exercises, slots)
-    return nbformat.writes(nb), _key_rows(student.id, variants, slots), data_files(variants)
+    texts, rows, files = student_parts(secret, assignment, exercises, slots, student)
+    return (writer or NotebookWriter(released)).writes(texts), rows, files
 
 
 def _key_rows(student_id: str, variants, slots: list[Slot]) -> list[tuple]:

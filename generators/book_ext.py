@@ -8,8 +8,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -21,11 +24,68 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from . import formatting, typography
-from .catalogue import load_catalogue
-from .selfcheck import has_self_check, self_check_html
+from .catalogue_folders import exercise_folders
+from .course import write_atomic
 
 LOG = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "book_static"
+CACHE_FOLDER = "mercatique-exercices"
+"""Under Sphinx's doctree folder: `mercatique book --all` starts it afresh."""
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _chapter_of(folder: Path) -> tuple[str, str]:
+    """(id, chapter) of an exercise, read from its exercise.yml without loading it."""
+    meta = yaml.load((folder / "exercise.yml").read_text(encoding="utf-8"), Loader=SafeLoader) or {}
+    return str(meta.get("id", folder.name)), str(meta.get("chapter", ""))
+
+
+@cache
+def _code_digest() -> str:
+    """The generators' own code: a cached widget is redone when the code that drew it changes."""
+    digest = hashlib.sha256()
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _folder_digest(folder: Path) -> str:
+    digest = hashlib.sha256(_code_digest().encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def exercise_entry(folder: Path, cache_dir: Path) -> dict:
+    """Title, points and self-check widget of one exercise, kept between builds.
+
+    Drawing the twelve preview variants (and loading the exercise, its schema, pandas) is
+    most of a chapter page's reading time: a rebuild after editing a chapter's prose reuses
+    the widget as long as the exercise's files and the generators' code are unchanged.
+    """
+    digest = _folder_digest(folder)
+    path = cache_dir / f"{folder.name}.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        if entry.get("digest") == digest:
+            return entry
+    except (OSError, ValueError):
+        pass
+    from .catalogue import load_exercise
+    from .selfcheck import has_self_check, self_check_html
+
+    ex = load_exercise(folder)
+    entry = {
+        "digest": digest,
+        "id": ex.id,
+        "title": ex.title,
+        "points": ex.points,
+        "html": self_check_html(ex) if has_self_check(ex) else None,
+    }
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(entry, ensure_ascii=False))
+    return entry
 
 
 class ChapterExercises(SphinxDirective):
@@ -33,13 +93,16 @@ class ChapterExercises(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         chapter = self.arguments[0]
-        catalogue = load_catalogue()
-        exercises = sorted((ex for ex in catalogue.values() if ex.chapter == chapter), key=lambda e: e.id)
-        for ex in exercises:
-            for name in ex.files:
-                self.env.note_dependency(str(ex.folder / name))
-        if not exercises:
+        found = sorted((*_chapter_of(f), f) for f in exercise_folders())
+        folders = [f for _, its_chapter, f in found if its_chapter == chapter]
+        for folder in folders:
+            for path in folder.rglob("*"):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    self.env.note_dependency(str(path))
+        if not folders:
             return [nodes.paragraph(text="Les exercices de ce chapitre arrivent bientôt.")]
+        cache_dir = Path(self.env.doctreedir) / CACHE_FOLDER
+        exercises = [exercise_entry(folder, cache_dir) for folder in folders]
         lines = [
             f"Ce chapitre compte {len(exercises)} exercice{'s' if len(exercises) > 1 else ''} du catalogue. "
             "Entraînez-vous ci-dessous : chaque clic sur « Nouvel exercice » change les nombres. "
@@ -50,15 +113,15 @@ class ChapterExercises(SphinxDirective):
         self.state.nested_parse(StringList(lines), self.content_offset, container)
         result: list[nodes.Node] = [*container.children]
         for ex in exercises:
-            section = nodes.rubric(text=f"{ex.title} ({formatting.number(ex.points)} pts)")
+            section = nodes.rubric(text=f"{ex['title']} ({formatting.number(ex['points'])} pts)")
             result.append(section)
-            if has_self_check(ex):
-                result.append(nodes.raw("", self_check_html(ex), format="html"))
+            if ex["html"] is not None:
+                result.append(nodes.raw("", ex["html"], format="html"))
             else:
                 result.append(
                     nodes.paragraph(
                         text="Étude de cas sur données (pandas) : elle se fait dans un notebook. "
-                        f"Identifiant pour l'enseignant : {ex.id}."
+                        f"Identifiant pour l'enseignant : {ex['id']}."
                     )
                 )
         return result

@@ -7,7 +7,6 @@ person who made it is a teacher copying an example folder.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,20 +18,12 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from . import datasets
+from .catalogue_folders import DEFAULT_EXERCISES_DIR, METADATA_FILE, exercise_folders, exercises_dir  # noqa: F401
 from .errors import MercatiqueError
 from .expressions import ENVIRONMENT, FormulaError, check_syntax
 
-METADATA_FILE = "exercise.yml"
 STATEMENT_FILE = "statement.md.j2"
 SOLUTION_FILE = "solution.md.j2"
-
-DEFAULT_EXERCISES_DIR = Path(__file__).resolve().parent.parent / "exercises"
-
-
-def exercises_dir() -> Path:
-    """The catalogue folder: $MERCATIQUE_EXERCISES, else the project's `exercises/`."""
-    return Path(os.environ.get("MERCATIQUE_EXERCISES", DEFAULT_EXERCISES_DIR))
-
 
 @dataclass(frozen=True)
 class Mistake:
@@ -374,11 +365,6 @@ def _check_formula(meta_path: Path, where: str, source: str) -> None:
         check_syntax(source)
     except FormulaError as exc:
         raise _fail(meta_path, where, str(exc)) from None
-
-
-def exercise_folders(root: Path | None = None) -> list[Path]:
-    root = root or exercises_dir()
-    return sorted(p.parent for p in root.glob(f"*/{METADATA_FILE}"))
 
 
 def load_catalogue(root: Path | None = None) -> dict[str, Exercise]:

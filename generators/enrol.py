@@ -21,7 +21,7 @@ from .assign import KEY_COLUMNS, WRITTEN_KEY_SUFFIX, student_notebook, student_r
 from .catalogue import Exercise, load_exercise
 from .course import Course, csv_text
 from .errors import MercatiqueError
-from .notebook import Slot
+from .notebook import NotebookWriter, Slot
 from .roster import (
     STORED_ROSTER,
     RosterResult,
@@ -58,6 +58,7 @@ class Devoir:
     exercises: list[Exercise]
     slots: list[Slot]
     released: nbformat.NotebookNode
+    writer: NotebookWriter | None = None  # built from `released` for the first newcomer
 
 
 def existing_assignments(course: Course) -> list[str]:
@@ -86,7 +87,9 @@ def load_devoir(course: Course, assignment: str) -> Devoir:
 def personalised_notebook(course: Course, devoir: Devoir, student: Student) -> tuple[str, list[tuple]]:
     """The student's notebook text and answer-key rows, as `assign` makes them."""
     d = devoir
-    return student_notebook(course.secret, d.name, d.released, d.exercises, d.slots, student)
+    if d.writer is None:
+        d.writer = NotebookWriter(d.released)
+    return student_notebook(course.secret, d.name, d.released, d.exercises, d.slots, student, d.writer)
 
 
 @dataclass

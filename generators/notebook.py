@@ -9,10 +9,14 @@ question, which only *transmit* the student's value (DESIGN.md §3).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 
 import nbformat
+from nbformat import get_logger
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4.rwbase import split_lines, strip_transient
 
 from . import render, typography
 from .catalogue import WRITTEN, Exercise, Question
@@ -195,7 +199,7 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
             "cellule de vérification affiche ce qui sera transmis au correcteur (« Réponse "
             "enregistrée : … ») ; elle ne dit pas si c'est juste. Les nombres s'écrivent avec un "
             'point (`12.5`) ou entre guillemets à la française (`"12,5 %"`) ; une lettre de choix '
-            "s'écrit `\"C\"` ou simplement `C`. Ne modifiez pas les cellules de vérification.\n\n"
+            's\'écrit `"C"` ou simplement `C`. Ne modifiez pas les cellules de vérification.\n\n'
             "Avant de rendre, le bouton **Validate** de la barre d'outils liste les questions "
             "encore sans réponse. Si JupyterLab s'affiche en anglais, choisissez le français "
             "dans le menu **Settings › Language**."
@@ -296,6 +300,46 @@ def written_cell(q: Question, slot: Slot):
 PLACEHOLDER_CODE = "# (Cette cellule est remplie dans le notebook de chaque élève.)"
 
 
+def _cell_key(cell) -> tuple[str, str, str] | None:
+    """Which per-student text a cell holds: (role, exercise, question), None for shared cells."""
+    meta = cell.get("metadata", {}).get("mercatique", {})
+    role = meta.get("role")
+    if role in PERSONAL_ROLES:
+        return (role, meta.get("exercise", ""), meta.get("question", ""))
+    return None
+
+
+PERSONAL_ROLES = ("header", "statement", "given", "answer", "prompt")
+
+
+def personal_texts(
+    student: Student, variants: dict[str, Variant], exercises: list[Exercise], slots: list[Slot]
+) -> dict[tuple[str, str, str], str]:
+    """This student's texts, keyed like `_cell_key`: they need only the variants, not the
+    released notebook, so `assign` computes them while nbgrader builds it."""
+    variables = {(s.exercise, s.question): s.variable for s in slots}
+    texts = {("header", "", ""): f"**Élève :** {student.full_name} (identifiant `{student.id}`)"}
+    for number, ex in enumerate(exercises, start=1):
+        variant = variants[ex.id]
+        heading = typography.markdown(f"## Exercice {number} : {ex.title}")
+        statement = f"{heading}\n\n*{render.points_label(ex.points)}*\n\n{render.statement(variant)}"
+        notice = spreadsheet_notice(variant)
+        if notice:
+            statement += f"\n\n{typography.markdown(notice)}"
+        texts[("statement", ex.id, "")] = statement
+        if ex.given:
+            texts[("given", ex.id, "")] = render.given_code(variant)
+        for q_number, q in enumerate(ex.questions, start=1):
+            variable = variables.get((ex.id, q.id))
+            if variable is None:
+                continue
+            if not q.written:  # a written answer cell stays as released (nbgrader's own stub)
+                # nbgrader's release replaced the whole solution cell with its generic stub
+                texts[("answer", ex.id, q.id)] = answer_stub(q, variable)
+            texts[("prompt", ex.id, q.id)] = render.prompt(variant, q, q_number, variable)
+    return texts
+
+
 def personalise(
     released: nbformat.NotebookNode,
     student: Student,
@@ -305,34 +349,64 @@ def personalise(
 ) -> nbformat.NotebookNode:
     """A copy of nbgrader's released notebook with this student's texts and numbers."""
     nb = nbformat.from_dict(released)
-    variables = {(s.exercise, s.question): s.variable for s in slots}
-    numbers = {ex.id: n for n, ex in enumerate(exercises, start=1)}
-    question_numbers: dict[tuple[str, str], int] = {}
-    for ex in exercises:
-        for n, q in enumerate(ex.questions, start=1):
-            question_numbers[(ex.id, q.id)] = n
+    texts = personal_texts(student, variants, exercises, slots)
     for cell in nb.cells:
-        meta = cell.metadata.get("mercatique", {})
-        role = meta.get("role")
-        if role == "header":
-            cell.source = f"**Élève :** {student.full_name} (identifiant `{student.id}`)"
-        elif role == "statement":
-            variant = variants[meta["exercise"]]
-            ex = variant.exercise
-            heading = typography.markdown(f"## Exercice {numbers[ex.id]} : {ex.title}")
-            notice = spreadsheet_notice(variant)
-            cell.source = f"{heading}\n\n*{render.points_label(ex.points)}*\n\n{render.statement(variant)}"
-            if notice:
-                cell.source += f"\n\n{typography.markdown(notice)}"
-        elif role == "given":
-            cell.source = render.given_code(variants[meta["exercise"]])
-        elif role == "answer":
-            # nbgrader's release replaced the whole solution cell with its generic stub
-            q = variants[meta["exercise"]].question(meta["question"])
-            cell.source = answer_stub(q, variables[(meta["exercise"], q.id)])
-        elif role == "prompt":
-            variant = variants[meta["exercise"]]
-            q = variant.question(meta["question"])
-            number = question_numbers[(meta["exercise"], q.id)]
-            cell.source = render.prompt(variant, q, number, variables[(meta["exercise"], q.id)])
+        key = _cell_key(cell)
+        if key in texts:
+            cell.source = texts[key]
     return nb
+
+
+JSON_SETTINGS = {"indent": 1, "sort_keys": True, "separators": (",", ": "), "ensure_ascii": False}
+"""nbformat's own (nbformat.v4.nbjson.JSONWriter)."""
+
+
+class NotebookWriter:
+    """The students' copies of one released notebook as text, byte for byte what
+    `nbformat.writes(personalise(...))` gives, at a fraction of its cost.
+
+    Only the sources of the per-student cells differ between students, so the notebook is
+    put in nbformat's file form (lines split, transient keys dropped), validated and
+    serialised once, with a marker in place of each of those sources; a copy is that text
+    with the student's lines spliced in at the markers (Python's indented JSON encoder is
+    slow, the one for a single string is not).
+    """
+
+    def __init__(self, released: nbformat.NotebookNode):
+        base = nbformat.from_dict(released)
+        try:  # what nbformat.writes checks (and only logs) for every copy
+            nbformat.validate(base)
+        except nbformat.ValidationError as exc:
+            get_logger().error("Notebook JSON is invalid: %s", exc)
+        base = strip_transient(split_lines(base))
+        keys = [_cell_key(cell) for cell in base.cells]
+        marks = {i: f"\x00mercatique-{i}\x00" for i, key in enumerate(keys) if key is not None}
+        cells = [{**cell, "source": marks[i]} if i in marks else cell for i, cell in enumerate(base.cells)]
+        text = json.dumps({**base, "cells": cells}, **JSON_SETTINGS)
+        self._parts: list[str] = []
+        self._slots: list[tuple[tuple[str, str, str], int, list[str]]] = []
+        position = 0
+        for i, mark in marks.items():
+            quoted = json.dumps(mark)
+            at = text.index(quoted, position)
+            line = text[text.rfind("\n", 0, at) + 1 : at]
+            self._parts.append(text[position:at])
+            self._slots.append((keys[i], len(line) - len(line.lstrip(" ")), base.cells[i].source))
+            position = at + len(quoted)
+        self._parts.append(text[position:])
+
+    def writes(self, texts: dict[tuple[str, str, str], str]) -> str:
+        out = [self._parts[0]]
+        for (key, indent, shared), part in zip(self._slots, self._parts[1:], strict=True):
+            lines = texts[key].splitlines(True) if key in texts else shared
+            out.append(_json_lines(lines, indent))
+            out.append(part)
+        return "".join(out)
+
+
+def _json_lines(lines: list[str], indent: int) -> str:
+    """A list of strings as json.dumps(..., indent=1) writes it at this depth."""
+    if not lines:
+        return "[]"
+    inner = " " * (indent + 1)
+    return "[\n" + ",\n".join(inner + encode_basestring(line) for line in lines) + "\n" + " " * indent + "]"

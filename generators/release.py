@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,23 +207,27 @@ def build_archives(course: Course, assignment: str, folders: dict[str, Path]) ->
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{assignment}-"))
     try:
-        count = 0
+        jobs: list[tuple[Path, list[tuple[Path, str]]]] = []  # (archive, its entries)
         by_group: dict[str, list[tuple[Path, str]]] = {}
         everyone = []
         for student_id, folder in folders.items():
             name = archive_name(student_id, students.get(student_id))
             group = ARCHIVE_UNSAFE.sub("-", groups.get(student_id, "")).strip(" .")
             place = staging / group if group else staging
-            _zip_folder(place / f"{name}.zip", [(folder, assignment)])
-            count += 1
+            jobs.append((place / f"{name}.zip", [(folder, assignment)]))
             by_group.setdefault(group, []).append((folder, f"{name}/{assignment}"))
             everyone.append((folder, f"{group}/{name}/{assignment}" if group else f"{name}/{assignment}"))
         for group, entries in by_group.items():
             if group:
-                _zip_folder(staging / f"{assignment} - {group}.zip", entries)
-                count += 1
-        _zip_folder(staging / f"{assignment} - tous les élèves.zip", everyone)
-        count += 1
+                jobs.append((staging / f"{assignment} - {group}.zip", entries))
+        # the whole class's archive is as big as all the others together: a second thread
+        # builds it (zlib and file writes release the GIL) while this one builds the rest
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            whole = pool.submit(_zip_folder, staging / f"{assignment} - tous les élèves.zip", everyone)
+            for archive, entries in jobs:
+                _zip_folder(archive, entries)
+            whole.result()
+        count = len(jobs) + 1
         for path in staging.rglob("*"):
             path.chmod(0o755 if path.is_dir() else 0o644)
         staging.chmod(0o755)

@@ -165,7 +165,7 @@ BEFORE_COMMIT = [
     ("plan_slots", 1),
     ("source_notebook", 1),
     ("run_nbgrader_staged", 1),
-    ("personalise", 3),
+    ("personal_texts", 3),
     ("csv_text", 1),
 ]
 

@@ -351,3 +351,22 @@ def test_in_jupyterlab_the_validate_button_lists_the_unanswered_questions(jupyte
     assert "Question sans réponse (taux_de_conversion)" in text
     assert "choix_indicateur)" not in text  # answered with a bare letter
     Screenshots(tmp_path).take(page, "notebook-validate")
+
+
+def test_the_notebook_writer_gives_what_nbformat_writes_of_the_personalised_copy():
+    """assign's fast path (structure prepared once, texts spliced in) is byte for byte
+    nbformat's own output, for a pandas case with a data cell and odd names."""
+    from generators.notebook import NotebookWriter, personal_texts
+
+    exercises = [*EXERCISES, find_exercise("cas-fnac-faq")]
+    slots = plan_slots(exercises)
+    released = source_notebook("devoir-1", exercises, slots)
+    released.cells[0].metadata["trusted"] = True  # transient: nbformat drops it when writing
+    writer = NotebookWriter(released)
+    students = [Student("eleve001", "Roux", "Zoé"), Student("o-brien", "O'Brien « Junior »", 'Anne "Lou"')]
+    for student in students:
+        variants = {ex.id: student_variant(ex, "secret", "devoir-1", student.id) for ex in exercises}
+        expected = nbformat.writes(personalise(released, student, variants, exercises, slots))
+        assert writer.writes(personal_texts(student, variants, exercises, slots)) == expected
+    assert "trusted" in released.cells[0].metadata  # the released notebook is left as it was
+    assert writer.writes({}) == nbformat.writes(released)  # a text not given keeps the released one

@@ -1,0 +1,39 @@
+"""The book keeps each exercise's self-check widget between builds, and redoes it when the
+exercise changes (a rebuild after editing a chapter's prose does not draw them again)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from generators.book_ext import exercise_entry
+from generators.catalogue import exercises_dir, load_exercise
+from generators.selfcheck import self_check_html
+
+
+def test_a_widget_is_drawn_once_then_reused_until_the_exercise_changes(tmp_path):
+    folder = tmp_path / "kpi-roi-roas"
+    shutil.copytree(exercises_dir() / "kpi-roi-roas", folder)
+    cache = tmp_path / "cache"
+
+    first = exercise_entry(folder, cache)
+    assert first["html"] == self_check_html(load_exercise(folder))
+    assert first["id"] == "kpi-roi-roas" and first["points"] == load_exercise(folder).points
+
+    # what is stored is what the next build uses, without drawing anything again
+    stored = cache / "kpi-roi-roas.json"
+    entry = json.loads(stored.read_text("utf-8"))
+    stored.write_text(json.dumps({**entry, "html": "<p>gardé</p>"}), "utf-8")
+    assert exercise_entry(folder, cache)["html"] == "<p>gardé</p>"
+
+    # an edited exercise is drawn again
+    meta = folder / "exercise.yml"
+    meta.write_text(meta.read_text("utf-8").replace('title: "', 'title: "Nouveau ', 1), "utf-8")
+    again = exercise_entry(folder, cache)
+    assert again["html"] == self_check_html(load_exercise(folder)) != "<p>gardé</p>"
+    assert again["title"].startswith("Nouveau")
+
+
+def test_a_case_study_has_no_widget(tmp_path):
+    entry = exercise_entry(exercises_dir() / "cas-fnac-faq", tmp_path)
+    assert entry["html"] is None and entry["id"] == "cas-fnac-faq"

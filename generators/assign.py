@@ -31,7 +31,7 @@ from .errors import MercatiqueError
 from .notebook import WRITTEN_STUB, NotebookWriter, Slot, personal_texts, plan_slots, source_notebook
 from .render import python_literal
 from .setup_course import gradebook_students
-from .spreadsheets import data_files, write_file
+from .spreadsheets import data_files
 from .staging import Staging
 from .variants import student_variant
 from .written_key import written_key
@@ -223,7 +223,7 @@ def build_assignment(
             folder = new / "release_per_student" / student.id / A
             _write_staged(folder / f"{A}.ipynb", writer.writes(texts))
             for name, content in files.items():  # the case studies' tables, for a spreadsheet
-                write_file(folder / name, content)
+                write_atomic(folder / name, content)
             key_rows += rows
         key_rel = f"exports/{A}_answer_key.csv"
         write_atomic(new / key_rel, csv_text(KEY_COLUMNS, key_rows))
@@ -418,22 +418,6 @@ def student_parts(
     return texts, _key_rows(student.id, variants, slots), data_files(variants)
 
 
-def student_notebook(
-    secret: str,
-    assignment: str,
-    released,
-    exercises: list[Exercise],
-    slots: list[Slot],
-    student,
-    writer: NotebookWriter | None = None,
-) -> tuple[str, list[tuple]]:
-    """One student's notebook (text) and answer-key rows: what `assign` writes for each
-    student, and `enrol` for a student who joins later (`writer`: built once from
-    `released` when several students are done)."""
-    text, rows, _ = student_release(secret, assignment, released, exercises, slots, student, writer)
-    return text, rows
-
-
 def student_release(
     secret: str,
     assignment: str,
@@ -443,7 +427,9 @@ def student_release(
     student,
     writer: NotebookWriter | None = None,
 ) -> tuple[str, list[tuple], dict[str, str | bytes]]:
-    """`student_notebook` and the files beside it: each case study's table as CSV and XLSX."""
+    """One student's notebook (text), answer-key rows and data files (each case study's
+    table as CSV and XLSX): what `assign` writes for each student, and `enrol` for a
+    student who joins later (`writer`: built once from `released` for several students)."""
     texts, rows, files = student_parts(secret, assignment, exercises, slots, student)
     return (writer or NotebookWriter(released)).writes(texts), rows, files
 

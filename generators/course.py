@@ -25,6 +25,8 @@ import re
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,13 +84,17 @@ def portable_db_url(db_url: str, root: Path) -> str:
     return db_url
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and rename: a crash never leaves half a file."""
+def write_atomic(path: Path, content: str | bytes, mode: int | None = None) -> None:
+    """Write text (UTF-8) or bytes through a temporary file and rename: a crash never
+    leaves half a file. `mode`: the file's permissions (the temporary file's 0600 else)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -107,6 +113,23 @@ def replace_folder(staging: Path, target: Path) -> None:
         shutil.rmtree(old)
     else:
         staging.rename(target)
+
+
+@contextmanager
+def export_folder(target: Path) -> Iterator[Path]:
+    """A folder of exports (worksheets, archives) built aside, then swapped in whole and
+    readable by all (0755/0644); a run that fails leaves the previous folder untouched."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    try:
+        yield staging
+        for path in staging.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        staging.chmod(0o755)
+        replace_folder(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def csv_text(header, rows, delimiter: str = ",") -> str:

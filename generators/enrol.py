@@ -17,9 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-from .assign import KEY_COLUMNS, WRITTEN_KEY_SUFFIX, student_notebook, student_release
+from .assign import KEY_COLUMNS, WRITTEN_KEY_SUFFIX, student_release
 from .catalogue import Exercise, load_exercise
-from .course import Course, csv_text
+from .course import Course, csv_text, write_atomic
 from .errors import MercatiqueError
 from .notebook import NotebookWriter, Slot
 from .roster import (
@@ -34,7 +34,6 @@ from .roster import (
     stored_roster_text,
 )
 from .setup_course import _import_students, gradebook_students
-from .spreadsheets import write_file
 from .written_key import written_key
 
 
@@ -86,10 +85,15 @@ def load_devoir(course: Course, assignment: str) -> Devoir:
 
 def personalised_notebook(course: Course, devoir: Devoir, student: Student) -> tuple[str, list[tuple]]:
     """The student's notebook text and answer-key rows, as `assign` makes them."""
-    d = devoir
+    text, rows, _ = _release(course, devoir, student)
+    return text, rows
+
+
+def _release(course: Course, d: Devoir, student: Student) -> tuple[str, list[tuple], dict]:
+    """The newcomer's notebook, answer-key rows and data files, as `assign` makes them."""
     if d.writer is None:
         d.writer = NotebookWriter(d.released)
-    return student_notebook(course.secret, d.name, d.released, d.exercises, d.slots, student, d.writer)
+    return student_release(course.secret, d.name, d.released, d.exercises, d.slots, student, d.writer)
 
 
 @dataclass
@@ -114,9 +118,7 @@ def _plan_enrolment(course: Course, students: list[Student]) -> _Plan:
         plan.written[assignment] = []
         d = devoir
         for student in sorted(students, key=lambda s: s.id):
-            text, rows, files = student_release(
-                course.secret, d.name, d.released, d.exercises, d.slots, student
-            )
+            text, rows, files = _release(course, d, student)
             path = course.per_student_notebook(student.id, assignment)
             plan.notebooks[path] = text
             plan.files.update({path.parent / name: content for name, content in files.items()})
@@ -160,7 +162,7 @@ class _Writes:
     def write(self, path: Path, content: str | bytes) -> None:
         if path not in self.before:
             self.before[path] = path.read_bytes() if path.is_file() else None
-        write_file(path, content)
+        write_atomic(path, content)
 
     def undo(self) -> None:
         """Best effort: each file is put back even if another one cannot be."""

@@ -19,8 +19,6 @@ import json
 import logging
 import os
 import re
-import shutil
-import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +30,7 @@ from nbgrader.exchange import ExchangeError
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from .course import Course, replace_folder, write_atomic
+from .course import Course, export_folder, write_atomic
 from .errors import MercatiqueError
 from .exchange import (
     DEFAULT_ROOT,
@@ -204,9 +202,7 @@ def build_archives(course: Course, assignment: str, folders: dict[str, Path]) ->
     students = gradebook_students(course)
     groups = _groups(course)
     target = course.exports / "distribution" / assignment
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{assignment}-"))
-    try:
+    with export_folder(target) as staging:
         jobs: list[tuple[Path, list[tuple[Path, str]]]] = []  # (archive, its entries)
         by_group: dict[str, list[tuple[Path, str]]] = {}
         everyone = []
@@ -228,13 +224,6 @@ def build_archives(course: Course, assignment: str, folders: dict[str, Path]) ->
                 _zip_folder(archive, entries)
             whole.result()
         count = len(jobs) + 1
-        for path in staging.rglob("*"):
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        staging.chmod(0o755)
-        replace_folder(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target, count
 
 

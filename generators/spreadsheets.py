@@ -9,8 +9,6 @@ BOM, `;` between fields, a decimal comma.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -88,17 +86,3 @@ def spreadsheet_notice(variant: Variant) -> str:
 def read_csv(path: Path) -> pd.DataFrame:
     """A CSV written here, read back as a French spreadsheet would."""
     return pd.read_csv(path, sep=SEPARATOR, decimal=DECIMAL, encoding="utf-8-sig")
-
-
-def write_file(path: Path, content: str | bytes) -> None:
-    """Atomic write of text (UTF-8) or bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -12,9 +12,6 @@ student's sheet is laid out once: the class PDF reuses its pages.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -27,7 +24,7 @@ from markupsafe import Markup
 
 from . import formatting, render, typography
 from .catalogue import Exercise, find_exercise, load_exercise
-from .course import Course, check_assignment_name, replace_folder
+from .course import Course, check_assignment_name, export_folder, write_atomic
 from .errors import MercatiqueError
 from .expressions import render_text, table
 from .roster import Student
@@ -210,20 +207,6 @@ class Printer:
         return documents[0].copy(pages).write_pdf()
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Like `course.write_atomic`, for a PDF."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _safe(text: str) -> str:
     """A name usable as a file name on any system (accents kept, as in `release`)."""
     from .release import ARCHIVE_UNSAFE
@@ -287,9 +270,7 @@ def course_sheets(
     printer = Printer()
     total = len(sheets) + 1
     target = course.exports / "fiches" / assignment
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{assignment}-"))
-    try:
+    with export_folder(target) as staging:
         out = Printed(target, [], [], target / f"{_safe(assignment)} - corrigé.pdf")
         groups = list(dict.fromkeys(s.group for s in students))
         done = 0
@@ -301,7 +282,7 @@ def course_sheets(
                 s = sheet.student
                 name = _safe(f"{s.last_name.upper()} {s.first_name} ({s.id})") or _safe(s.id)
                 relative = Path(_safe(group), f"{name}.pdf") if group else Path(f"{name}.pdf")
-                write_bytes_atomic(staging / relative, doc.write_pdf())
+                write_atomic(staging / relative, doc.write_pdf())
                 out.students.append(target / relative)
                 done += 1
                 if progress:
@@ -313,19 +294,12 @@ def course_sheets(
             name = _safe(name)
             while target / f"{name}.pdf" in out.classes:  # two classes named alike once made safe
                 name += " (bis)"
-            write_bytes_atomic(staging / f"{name}.pdf", printer.merge(documents, duplex))
+            write_atomic(staging / f"{name}.pdf", printer.merge(documents, duplex))
             out.classes.append(target / f"{name}.pdf")
         key = printer.render(sheet_html(sheets, teacher=True))
-        write_bytes_atomic(staging / out.teacher.name, key.write_pdf())
+        write_atomic(staging / out.teacher.name, key.write_pdf())
         if progress:
             progress(total, total)
-        for path in staging.rglob("*"):
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        staging.chmod(0o755)
-        replace_folder(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out
 
 
@@ -374,8 +348,8 @@ def preview_sheets(
     key = printer.render(sheet_html(sheets, teacher=True)).write_pdf()
     sheets_pdf = printer.merge(documents, duplex)
     out = Printed(output, [], [output / "fiches.pdf"], output / "corrigé.pdf")
-    write_bytes_atomic(out.classes[0], sheets_pdf)
-    write_bytes_atomic(out.teacher, key)
+    write_atomic(out.classes[0], sheets_pdf, mode=0o644)
+    write_atomic(out.teacher, key, mode=0o644)
     if progress:
         progress(count + 1, count + 1)
     return out

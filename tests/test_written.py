@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 import generators
 from generators import spreadsheets
 from generators.catalogue import find_exercise, load_catalogue, load_exercise
+from generators.course import write_atomic
 from generators.errors import MercatiqueError
 from generators.feedback import feedback_pages
 from generators.grade import grade
@@ -287,8 +288,8 @@ def test_every_case_studys_table_reads_back_from_csv_and_xlsx(tmp_path):
         files = spreadsheets.data_files({ex.id: variant})
         for name, frame in spreadsheets.tables(variant).items():
             stem = tmp_path / spreadsheets.file_stem(ex.id, name)
-            spreadsheets.write_file(stem.with_suffix(".csv"), files[f"{stem.name}.csv"])
-            spreadsheets.write_file(stem.with_suffix(".xlsx"), files[f"{stem.name}.xlsx"])
+            write_atomic(stem.with_suffix(".csv"), files[f"{stem.name}.csv"])
+            write_atomic(stem.with_suffix(".xlsx"), files[f"{stem.name}.xlsx"])
             pd.testing.assert_frame_equal(spreadsheets.read_csv(stem.with_suffix(".csv")), frame, obj=ex.id)
             pd.testing.assert_frame_equal(pd.read_excel(stem.with_suffix(".xlsx")), frame, obj=ex.id)
         notice = spreadsheets.spreadsheet_notice(variant)

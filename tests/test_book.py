@@ -214,3 +214,20 @@ def test_synthesis_diagrams_are_local_svg_drawn_on_the_page_background_in_dark_t
         assert corner < 80, (chapter, "fond blanc derrière le schéma en thème sombre", corner)
         page.close()
     context.close()
+
+
+def test_chapter_pages_fit_a_phone_screen(html, browser):
+    """At 360 px no chapter is wider than the screen: a case study's many-column table
+    scrolls inside its exercise. (The teachers' page, with its unwrapped commands, is
+    issue #12's.)"""
+    page = browser.new_page(viewport={"width": 360, "height": 800})
+    wide = {}
+    for path in sorted((html / "book").glob("*.html")):
+        if path.name == "enseignants.html":
+            continue
+        page.goto(path.as_uri(), wait_until="load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            wide[path.name] = width
+    page.close()
+    assert not wide

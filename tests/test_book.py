@@ -231,3 +231,28 @@ def test_chapter_pages_fit_a_phone_screen(html, browser):
             wide[path.name] = width
     page.close()
     assert not wide
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_self_check_text_is_readable_in_both_themes(html, browser, scheme):
+    """WCAG contrast of a self-check's statement on its background, in the theme the
+    device asks for (the widget once kept its light surface under the dark theme's
+    light text: 1.4:1)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    remembered = f"localStorage.setItem('theme', '{scheme}'); localStorage.setItem('mode', '{scheme}');"
+    context.add_init_script(remembered)
+    page = context.new_page()
+    page.goto((html / "book" / "mesure-efficacite.html").as_uri(), wait_until="load")
+    assert page.evaluate("document.documentElement.dataset.theme") == scheme
+    widget = page.locator(".mq-selfcheck").first
+    text = widget.locator(".mq-statement p").first.evaluate("e => getComputedStyle(e).color")
+    surface = widget.evaluate("e => getComputedStyle(e).backgroundColor")
+    light, dark = sorted((_luminance(text), _luminance(surface)), reverse=True)
+    context.close()
+    assert (light + 0.05) / (dark + 0.05) >= 4.5, (scheme, text, surface)

@@ -46,6 +46,7 @@ from .catalogue import Exercise, Question, find_exercise
 from .errors import MercatiqueError
 from .expressions import render_text
 from .selfcheck import to_html
+from .spreadsheets import tables
 from .variants import Variant, preview_variant
 
 CATEGORY_ROOT = "$course$/top/Mercatique"
@@ -98,13 +99,6 @@ def plain_number(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def datasets_of(variant: Variant) -> dict[str, pd.DataFrame]:
-    """The case study's tables the student receives, by parameter name."""
-    return {
-        n: v for n, v in variant.params.items() if n in variant.exercise.given and isinstance(v, pd.DataFrame)
-    }
-
-
 def dataset_csv(table: pd.DataFrame) -> str:
     """The exact CSV the notebook reads (same call as render.given_code)."""
     return table.to_csv(index=False, lineterminator="\n")
@@ -115,7 +109,7 @@ def dataset_csv(table: pd.DataFrame) -> str:
 
 def _statement_html(variant: Variant) -> str:
     parts = [to_html(render.statement(variant))]
-    for name, table in datasets_of(variant).items():
+    for name, table in tables(variant).items():
         parts.append(
             f'<p>Le tableau complet est joint : <a href="@@PLUGINFILE@@/{name}.csv">{name}.csv</a> '
             f"({len(table)} lignes, à ouvrir avec pandas ou un tableur).</p>"
@@ -184,7 +178,7 @@ def _header(
     name_element = ET.SubElement(question, "name")
     ET.SubElement(name_element, "text").text = name
     questiontext = _text(question, "questiontext", typography.html(text_html))
-    for table_name, table in datasets_of(variant).items():
+    for table_name, table in tables(variant).items():
         file = ET.SubElement(
             questiontext, "file", {"name": f"{table_name}.csv", "path": "/", "encoding": "base64"}
         )
@@ -442,7 +436,7 @@ def gift_from_variants(groups: list[list[Variant]]) -> str:
     blocks = ["// Quiz Mercatique (format GIFT), à importer dans la banque de questions de Moodle"]
     for variants in groups:
         exercise = variants[0].exercise
-        if any(datasets_of(v) for v in variants):
+        if any(tables(v) for v in variants):
             raise MercatiqueError(
                 f"« {exercise.id} » est une étude de cas avec un fichier de données : le format GIFT "
                 "ne transporte pas de fichier. Utilisez --format xml."

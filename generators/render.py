@@ -105,12 +105,17 @@ def prompt(variant: Variant, q: Question, number: int, variable: str | None = No
     return typography.markdown("\n".join(lines))
 
 
+def decimals_label(decimals: int) -> str:
+    """« 1 décimale », « 2 décimales »: the precision the notebook, the sheets and the
+    quizzes ask for."""
+    return f"{decimals} décimale{'s' if decimals > 1 else ''}"
+
+
 def rounding_hint(decimals: int) -> str:
     """How far a student may round: to the unit for a whole answer, else n decimals."""
     if decimals == 0:
         return "Inutile d'arrondir ; si vous arrondissez, arrondissez à l'unité."
-    digits = f"{decimals} décimale{'s' if decimals > 1 else ''}"
-    return f"Inutile d'arrondir ; si vous arrondissez, gardez au moins {digits}."
+    return f"Inutile d'arrondir ; si vous arrondissez, gardez au moins {decimals_label(decimals)}."
 
 
 def python_literal(value: Any) -> str:

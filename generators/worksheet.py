@@ -90,7 +90,7 @@ def _decimals_hint(q) -> str:
         return ""
     if q.decimals == 0:
         return "arrondi à l'unité"
-    return f"arrondi à {q.decimals} décimale{'s' if q.decimals > 1 else ''}"
+    return f"arrondi à {render.decimals_label(q.decimals)}"
 
 
 def _exercise(variant: Variant, number: int, sheet_id: str) -> dict[str, Any]:

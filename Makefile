@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps hub-deps demo test test-fast lint book bench clean locale
+.PHONY: install system-deps hub-deps node-deps demo test test-fast lint book bench clean locale
 
 install: $(STAMP)
 
@@ -68,7 +68,18 @@ $(CHP):
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	npm install --silent --no-audit --no-fund --prefix $(HUB_NODE) configurable-http-proxy
 
-test: $(STAMP) system-deps hub-deps lint
+# The browser tests check pages with axe-core, from the npm registry at the version
+# pinned in package-lock.json (installed into node_modules/; needs Node.js and npm).
+NODE_STAMP := node_modules/.installed-stamp
+
+node-deps: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --silent --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+test: $(STAMP) system-deps hub-deps node-deps lint
 	$(BIN)/pytest
 
 test-fast: $(STAMP)

@@ -44,3 +44,30 @@ class Screenshots:
             Path(self.extra).mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, Path(self.extra) / path.name)
         return path
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(page, impacts=SERIOUS) -> list[dict]:
+    """axe-core's violations of the page as loaded, keeping the given impacts.
+
+    axe-core comes from the npm registry (`make node-deps`): it is injected from the
+    project's node_modules, so the check works with the network cut.
+    """
+    if not AXE.exists():
+        raise RuntimeError(f"axe-core is missing ({AXE}): run `make node-deps`")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"][:5]],
+            "count": len(v["nodes"]),
+        }
+        for v in result
+        if v["impact"] in impacts
+    ]

@@ -41,3 +41,27 @@ def exercise_copy(tmp_path: Path):
         return target
 
     return make
+
+
+@pytest.fixture(scope="session")
+def book_html() -> Path:
+    """The course book built once for the whole run, from scratch (`mercatique book --all`):
+    every browser test module looks at the same pages."""
+    from generators.book import build_book
+
+    return build_book(full=True)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, shared by the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, launch
+
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail("Chromium est requis pour ces tests : apt-get install chromium")
+    with sync_playwright() as pw:
+        instance = launch(pw)
+        yield instance
+        instance.close()

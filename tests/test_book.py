@@ -5,34 +5,25 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from generators.book import PROJECT_ROOT, build_book
+from generators.book import PROJECT_ROOT
 from generators.book_ext import glossary_entries
-from tests.browser import CHROMIUM, launch
 
 pytestmark = pytest.mark.slow
 SHOTS = PROJECT_ROOT / "_build" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def html() -> Path:
-    return build_book(full=True)
+def html(book_html) -> Path:
+    return book_html
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail("Chromium est requis pour ces tests : apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = launch(pw)
-        yield instance
-        instance.close()
+def browser(chromium):
+    return chromium
 
 
 class Visit:

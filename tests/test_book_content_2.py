@@ -182,39 +182,29 @@ def test_coverage_of_the_course_material():
 
 
 @pytest.mark.slow
-def test_built_diagrams_sit_on_the_page_background_in_light_and_dark_theme(tmp_path):
+def test_built_diagrams_sit_on_the_page_background_in_light_and_dark_theme(tmp_path, book_html, chromium):
     """The SVG is inside an <object>: Chromium paints a white canvas behind it in dark
     mode unless the color schemes agree. Look at the pixels around the boxes."""
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
-    from generators.book import build_book
-    from tests.browser import launch
-
-    html = build_book(full=True)
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            for scheme in ("light", "dark"):
-                for width in (1280, 390):
-                    viewport = {"width": width, "height": 900}
-                    context = browser.new_context(viewport=viewport, color_scheme=scheme)
-                    page = context.new_page()
-                    page.goto((html / "book" / "reseaux-sociaux-grc.html").as_uri(), wait_until="load")
-                    assert page.evaluate("document.documentElement.dataset.theme") == scheme
-                    diagram = page.locator("div.graphviz > object").first
-                    diagram.scroll_into_view_if_needed()
-                    box = diagram.bounding_box()
-                    assert box["width"] <= width, "le schéma tient dans la largeur de l'écran"
-                    shot = tmp_path / f"{scheme}-{width}.png"
-                    diagram.screenshot(path=str(shot))
-                    page_background = page.evaluate(
-                        "getComputedStyle(document.body).backgroundColor"
-                        ".match(/\\d+/g).slice(0, 3).map(Number)"
-                    )
-                    corner = Image.open(shot).convert("RGB").getpixel((2, 2))
-                    close = all(abs(a - b) <= 8 for a, b in zip(corner, page_background, strict=True))
-                    assert close, (scheme, width, corner, page_background)
-                    context.close()
-        finally:
-            browser.close()
+    html, browser = book_html, chromium
+    for scheme in ("light", "dark"):
+        for width in (1280, 390):
+            viewport = {"width": width, "height": 900}
+            context = browser.new_context(viewport=viewport, color_scheme=scheme)
+            page = context.new_page()
+            page.goto((html / "book" / "reseaux-sociaux-grc.html").as_uri(), wait_until="load")
+            assert page.evaluate("document.documentElement.dataset.theme") == scheme
+            diagram = page.locator("div.graphviz > object").first
+            diagram.scroll_into_view_if_needed()
+            box = diagram.bounding_box()
+            assert box["width"] <= width, "le schéma tient dans la largeur de l'écran"
+            shot = tmp_path / f"{scheme}-{width}.png"
+            diagram.screenshot(path=str(shot))
+            page_background = page.evaluate(
+                "getComputedStyle(document.body).backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"
+            )
+            corner = Image.open(shot).convert("RGB").getpixel((2, 2))
+            close = all(abs(a - b) <= 8 for a, b in zip(corner, page_background, strict=True))
+            assert close, (scheme, width, corner, page_background)
+            context.close()

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.page_weight import folder_size, page_files
-from generators.book import PROJECT_ROOT, build_book
+from generators.book.build import PROJECT_ROOT, build_book
 
 EDITED = "book/parcours-client.md"
 KINDS = {".html": "HTML", ".css": "CSS", ".js": "JavaScript", ".woff2": "polices", ".woff": "polices"}

@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from generators.setup_course import init_course
+from generators.classroom.setup_course import init_course
 
 
 def class_roster(folder: Path, size: int) -> Path:

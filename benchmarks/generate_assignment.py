@@ -27,13 +27,13 @@ from pathlib import Path
 import nbformat
 
 from benchmarks.common import scratch_course
-from generators import assign as assign_module
-from generators import release as release_module
-from generators import staging as staging_module
-from generators.assign import assign
-from generators.nbgrader_cli import run_nbgrader
-from generators.notebook import NotebookWriter
-from generators.release import release
+from generators.classroom import assign as assign_module
+from generators.classroom import release as release_module
+from generators.classroom import staging as staging_module
+from generators.classroom.assign import assign
+from generators.classroom.notebook import NotebookWriter
+from generators.classroom.release import release
+from generators.grading.nbgrader_cli import run_nbgrader
 
 # five distinct templates: three KPI exercises, one concept question, one pandas case
 EXERCISES = [

@@ -18,10 +18,10 @@ import shutil
 import nbformat
 
 from benchmarks.common import scratch_course
-from generators.assign import assign
-from generators.grade import default_workers, grade
-from generators.notebook import ANSWER_MIME
-from generators.sandbox import missing_tools
+from generators.classroom.assign import assign
+from generators.classroom.notebook import ANSWER_MIME
+from generators.grading.grade import default_workers, grade
+from generators.grading.sandbox import missing_tools
 from generators.simulate import file_submission, simulate_class
 
 EXERCISES = ["fnac-campagne-emailing"]

@@ -5,7 +5,7 @@ Grades the same submissions twice, in one run on the same machine: with plain se
 `mercatique grade` (sandboxed kernels, parallel workers). Prints both times, the ratio,
 and the floor: the kernel start times the number of notebooks divided by the workers.
 Then where a copy's time goes: the mean per copy of each phase, as measured by the
-workers and the parent (`generators.timings`); a phase's time is spent by one worker,
+workers and the parent (`generators.grading.timings`); a phase's time is spent by one worker,
 so the phases of one copy add up to about `workers` times the wall time per copy.
 Run: .venv/bin/python -m benchmarks.grading [--students 100] [--workers N] [--skip-nbgrader]
 """
@@ -16,13 +16,13 @@ import argparse
 import shutil
 
 from benchmarks.common import scratch_course, timed
-from generators.assign import assign
-from generators.course import open_course
-from generators.grade import default_workers, grade
-from generators.nbgrader_cli import run_nbgrader
-from generators.sandbox import missing_tools
+from generators.classroom.assign import assign
+from generators.classroom.course import open_course
+from generators.grading.grade import default_workers, grade
+from generators.grading.nbgrader_cli import run_nbgrader
+from generators.grading.sandbox import missing_tools
+from generators.grading.timings import PHASES, means
 from generators.simulate import simulate_class
-from generators.timings import PHASES, means
 
 EXERCISES = ["fnac-campagne-emailing", "air-france-service-client", "oasis-page-facebook"]
 KERNEL_START = 0.8  # seconds, measured in DESIGN.md §4

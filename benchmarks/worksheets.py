@@ -14,10 +14,10 @@ import time
 
 from benchmarks.common import scratch_course, timed
 from benchmarks.generate_assignment import EXERCISES
-from generators.assign import assign
-from generators.catalogue import find_exercise
-from generators.variants import preview_variant
-from generators.worksheet import Printer, Sheet, course_sheets, sheet_html
+from generators.authoring.catalogue import find_exercise
+from generators.authoring.variants import preview_variant
+from generators.classroom.assign import assign
+from generators.outputs.worksheet import Printer, Sheet, course_sheets, sheet_html
 
 
 def main() -> None:

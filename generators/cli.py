@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from . import cli_french, formatting
-from .errors import MercatiqueError
+from generators import cli_french
+from generators.authoring import formatting
+from generators.errors import MercatiqueError
 
 cli_french.install()
 
@@ -43,7 +44,7 @@ class FrenchErrors(click.Group):
         try:
             return super().invoke(ctx)
         except MercatiqueError as exc:
-            from .sanitize import lines_for_terminal
+            from generators.grading.sanitize import lines_for_terminal
 
             click.secho(f"Erreur : {lines_for_terminal(str(exc))}", fg="red", err=True)
             sys.exit(2)
@@ -66,7 +67,7 @@ def _progress(total: int, label: str):
 @click.option("--tag", "-t", help="Seulement les exercices portant ce mot-clé.")
 def list_command(chapter: str | None, tag: str | None) -> None:
     """Le catalogue des exercices (identifiant, titre, chapitre, points)."""
-    from .catalogue import load_catalogue
+    from generators.authoring.catalogue import load_catalogue
 
     exercises = [
         ex
@@ -88,9 +89,9 @@ def list_command(chapter: str | None, tag: str | None) -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="Numéro de tirage.")
 def preview(exercise_id: str, seed: int) -> None:
     """Une variante d'un exercice : énoncé, réponses attendues et corrigé."""
-    from .catalogue import find_exercise
-    from .render import preview_text
-    from .variants import preview_variant
+    from generators.authoring.catalogue import find_exercise
+    from generators.authoring.render import preview_text
+    from generators.authoring.variants import preview_variant
 
     click.echo(preview_text(preview_variant(find_exercise(exercise_id), seed)))
 
@@ -100,8 +101,8 @@ def preview(exercise_id: str, seed: int) -> None:
 @click.option("--seeds", type=int, default=1000, show_default=True, help="Nombre de tirages testés.")
 def check(exercise_ids: tuple[str, ...], seeds: int) -> None:
     """Teste les exercices sur de nombreux tirages (tous si aucun identifiant n'est donné)."""
-    from .catalogue import find_exercise, load_catalogue
-    from .stress import max_shared_pairs, stress_test
+    from generators.authoring.catalogue import find_exercise, load_catalogue
+    from generators.authoring.stress import max_shared_pairs, stress_test
 
     exercises = [find_exercise(e) for e in exercise_ids] or list(load_catalogue().values())
     failed = 0
@@ -153,8 +154,8 @@ def moodle_command(
     exercise_ids: tuple[str, ...], variants: int, fmt: str, output: Path | None, seed: int, separate: bool
 ) -> None:
     """Écrit un quiz Moodle (banque de questions) : une catégorie par exercice, N variantes."""
-    from .course import write_atomic
-    from .moodle_quiz import QuizOptions, build_quiz
+    from generators.classroom.course import write_atomic
+    from generators.outputs.moodle_quiz import QuizOptions, build_quiz
 
     options = QuizOptions(variants=variants, first_seed=seed, separate=separate)
     text = build_quiz(list(exercise_ids), options, fmt)
@@ -194,8 +195,8 @@ def moodle_command(
 def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | None,
          previous: Path | None) -> None:  # fmt: skip
     """Crée un cours nbgrader et importe la liste de classe."""
-    from .sanitize import for_terminal
-    from .setup_course import init_course, init_course_from
+    from generators.classroom.setup_course import init_course, init_course_from
+    from generators.grading.sanitize import for_terminal
 
     warnings: list[str] = []
     if previous is not None:
@@ -241,9 +242,9 @@ def init(course_dir: Path, roster: Path, course_id: str | None, db_url: str | No
 def assign_command(course_dir: Path, assignment: str, exercise_ids: tuple[str, ...], due: str | None,
                    fuseau: str | None, late_penalty: str | None, remplacer: bool) -> None:  # fmt: skip
     """Crée le devoir DEVOIR : un notebook par élève et le corrigé de l'enseignant."""
-    from .assign import assign
-    from .course import check_assignment_name, open_course
-    from .setup_course import gradebook_students
+    from generators.classroom.assign import assign
+    from generators.classroom.course import check_assignment_name, open_course
+    from generators.classroom.setup_course import gradebook_students
 
     check_assignment_name(assignment)
     course = open_course(course_dir)
@@ -289,7 +290,7 @@ class _LazyBar:
 
 def _print_report(report) -> None:
     """The grading summary; every student-controlled piece goes through `for_terminal`."""
-    from .sanitize import for_terminal as safe
+    from generators.grading.sanitize import for_terminal as safe
 
     click.echo(f"{len(report.graded)} copie(s) corrigée(s).")
     if report.skipped:
@@ -358,9 +359,9 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
                   notebook_timeout: int, memory: int, no_sandbox: bool,
                   only: tuple[str, ...]) -> None:  # fmt: skip
     """Corrige les copies de submitted/ et écrit exports/DEVOIR_grades.csv."""
-    from .course import open_course
-    from .grade import grade
-    from .sandbox import Limits
+    from generators.classroom.course import open_course
+    from generators.grading.grade import grade
+    from generators.grading.sandbox import Limits
 
     course = open_course(course_dir)
     if no_sandbox:
@@ -382,8 +383,8 @@ def grade_command(course_dir: Path, assignment: str, force: bool, workers: int |
 @click.argument("zip_or_folder", metavar="ARCHIVE", type=click.Path(exists=True, path_type=Path))
 def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
     """Importe l'archive Moodle des travaux remis dans submitted/ (élèves reconnus par leur nom)."""
-    from .collect import collect as collect_archive
-    from .course import open_course
+    from generators.classroom.collect import collect as collect_archive
+    from generators.classroom.course import open_course
 
     course = open_course(course_dir)
     result = collect_archive(course, assignment, zip_or_folder)
@@ -409,9 +410,9 @@ def collect(course_dir: Path, assignment: str, zip_or_folder: Path) -> None:
 @ASSIGNMENT
 def feedback(course_dir: Path, assignment: str) -> None:
     """Une page de correction HTML par élève, dans feedback/<id>/DEVOIR/."""
-    from .course import open_course
-    from .exports import TO_MARK, class_results
-    from .feedback import feedback_pages
+    from generators.classroom.course import open_course
+    from generators.outputs.exports import TO_MARK, class_results
+    from generators.outputs.feedback import feedback_pages
 
     course = open_course(course_dir)
     pages = feedback_pages(course, assignment)
@@ -453,8 +454,8 @@ def release_command(
     course_dir: Path, assignment: str, exchange: Path | None, no_exchange: bool, config_dir: str
 ) -> None:
     """Remet à chaque élève son propre notebook : échange nbgrader (JupyterHub) et archives .zip."""
-    from .course import open_course
-    from .release import release
+    from generators.classroom.course import open_course
+    from generators.classroom.release import release
 
     course = open_course(course_dir)
     result = release(
@@ -496,8 +497,8 @@ def release_command(
 @EXCHANGE
 def release_feedback_command(course_dir: Path, assignment: str, exchange: Path | None) -> None:
     """Dépose les pages de correction dans l'échange nbgrader (nbgrader release_feedback)."""
-    from .course import open_course
-    from .release import release_feedback
+    from generators.classroom.course import open_course
+    from generators.classroom.release import release_feedback
 
     released, skipped, root = release_feedback(open_course(course_dir), assignment, exchange=exchange)
     click.echo(
@@ -517,8 +518,8 @@ def release_feedback_command(course_dir: Path, assignment: str, exchange: Path |
 @ASSIGNMENT
 def report(course_dir: Path, assignment: str) -> None:
     """Le bilan de la classe pour l'enseignant (une page HTML, graphiques compris)."""
-    from .course import open_course
-    from .report import build_report
+    from generators.classroom.course import open_course
+    from generators.outputs.report import build_report
 
     click.echo(f"Bilan : {build_report(open_course(course_dir), assignment)}")
 
@@ -554,9 +555,9 @@ def export_command(course_dir: Path, assignment: str, formats: tuple[str, ...], 
     Les notes modifiées dans le formgrader (note manuelle, points bonus) et les pénalités
     de retard sont prises en compte.
     """
-    from .course import open_course
-    from .exports import FORMATS, export_grades
-    from .sanitize import for_terminal
+    from generators.classroom.course import open_course
+    from generators.grading.sanitize import for_terminal
+    from generators.outputs.exports import FORMATS, export_grades
 
     course = open_course(course_dir)
     result = export_grades(course, assignment, formats=formats or FORMATS, sur=sur, identifier=identifiant,
@@ -621,7 +622,7 @@ def sheet_command(arguments: tuple[str, ...], exercise_mode: bool, seed: int, co
 
     Sans cours, avec --exercices : des fiches d'entraînement et leur corrigé.
     """
-    from .worksheet import course_sheets, preview_sheets
+    from generators.outputs.worksheet import course_sheets, preview_sheets
 
     if exercise_mode:
         with _progress(count + 1, "Fiches") as bar:
@@ -635,8 +636,8 @@ def sheet_command(arguments: tuple[str, ...], exercise_mode: bool, seed: int, co
             "indiquez le dossier du cours et le devoir (« mercatique sheet COURS DEVOIR »), "
             "ou des exercices sans cours (« mercatique sheet --exercices EXERCICE... »)"
         )
-    from .course import check_assignment_name, open_course
-    from .setup_course import gradebook_students
+    from generators.classroom.course import check_assignment_name, open_course
+    from generators.classroom.setup_course import gradebook_students
 
     course_dir, assignment = Path(arguments[0]), arguments[1]
     if not course_dir.is_dir():
@@ -659,7 +660,7 @@ def sheet_command(arguments: tuple[str, ...], exercise_mode: bool, seed: int, co
 )
 def book(full: bool) -> None:
     """Construit le livre du cours en HTML (hors ligne) dans _build/html."""
-    from .book import build_book
+    from generators.book.build import build_book
 
     click.echo("Construction du livre (les notebooks inchangés ne sont pas réexécutés)…")
     html = build_book(full=full)
@@ -677,8 +678,8 @@ def book(full: bool) -> None:
 )
 def demo(folder: Path) -> None:
     """Démonstration complète sur une classe fictive de 30 élèves."""
-    from .demo import DEMO_ASSIGNMENT, run_demo
-    from .simulate import PROFILE_LABELS
+    from generators.demo import DEMO_ASSIGNMENT, run_demo
+    from generators.simulate import PROFILE_LABELS
 
     result = run_demo(folder, click.echo, _progress)
     _print_report(result.grading)
@@ -740,8 +741,8 @@ def _print_import(report, source: str | None) -> None:
 )
 def roster_add(course_dir: Path, nom: str, prenom: str, classe: str, email: str, identifiant: str) -> None:
     """Ajoute un élève en cours d'année, avec son notebook pour chaque devoir déjà donné."""
-    from .course import open_course
-    from .enrol import add_student
+    from generators.classroom.course import open_course
+    from generators.classroom.enrol import add_student
 
     report = add_student(open_course(course_dir), nom, prenom, classe, email, identifiant)
     _print_import(report, None)
@@ -753,8 +754,8 @@ def roster_add(course_dir: Path, nom: str, prenom: str, classe: str, email: str,
 @click.option("--essai", is_flag=True, help="N'écrit rien : montre seulement ce que l'import ferait.")
 def roster_import(course_dir: Path, roster_csv: Path, essai: bool) -> None:
     """Ajoute les nouveaux élèves d'une liste de classe ; personne n'est supprimé, ni ses notes."""
-    from .course import open_course
-    from .enrol import import_roster
+    from generators.classroom.course import open_course
+    from generators.classroom.enrol import import_roster
 
     report = import_roster(open_course(course_dir), roster_csv, dry_run=essai)
     _print_import(report, roster_csv.name)
@@ -766,8 +767,8 @@ def roster_import(course_dir: Path, roster_csv: Path, essai: bool) -> None:
 @COURSE
 def roster_list(course_dir: Path) -> None:
     """Les élèves du cours, classe par classe."""
-    from .course import open_course
-    from .enrol import students_by_group
+    from generators.classroom.course import open_course
+    from generators.classroom.enrol import students_by_group
 
     groups = students_by_group(open_course(course_dir))
     total = 0

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .assign import assign
-from .course import Course
-from .feedback import feedback_pages
-from .grade import GradingReport, grade
-from .report import build_report
-from .sandbox import missing_tools
-from .setup_course import init_course
-from .simulate import Simulated, simulate_class
+from generators.classroom.assign import assign
+from generators.classroom.course import Course
+from generators.classroom.setup_course import init_course
+from generators.grading.grade import GradingReport, grade
+from generators.grading.sandbox import missing_tools
+from generators.outputs.feedback import feedback_pages
+from generators.outputs.report import build_report
+from generators.simulate import Simulated, simulate_class
 
 DEMO_EXERCISES = ("fnac-campagne-emailing", "air-france-service-client", "oasis-page-facebook")
 DEMO_ASSIGNMENT = "devoir-1"

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import nbformat
 
-from . import render
-from .assign import read_answer_key
-from .catalogue import load_exercise
-from .course import Course, write_atomic
-from .variants import student_variant
+from generators.authoring import render
+from generators.authoring.catalogue import load_exercise
+from generators.authoring.variants import student_variant
+from generators.classroom.assign import read_answer_key
+from generators.classroom.course import Course, write_atomic
 
 PROFILES = ("juste", "format-francais", "partiel", "erreur-type", "vide")
 PROFILE_LABELS = {

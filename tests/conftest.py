@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generators.catalogue import DEFAULT_EXERCISES_DIR
+from generators.authoring.catalogue import DEFAULT_EXERCISES_DIR
 
 FIRST = ["Léa", "Hugo", "Chloé", "Noé", "Inès", "Théo", "Zoé", "Raphaël", "Anaïs", "Maël", "Jérôme", "Océane"]
 LAST = ["Martin", "Bernard", "Dubois", "Lefèvre", "André", "François", "Girard", "Müller", "Roux", "Noël"]
@@ -47,7 +47,7 @@ def exercise_copy(tmp_path: Path):
 def book_html() -> Path:
     """The course book built once for the whole run, from scratch (`mercatique book --all`):
     every browser test module looks at the same pages."""
-    from generators.book import build_book
+    from generators.book.build import build_book
 
     return build_book(full=True)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 from click.testing import CliRunner
 
+from generators.classroom.course import open_course
 from generators.cli import main
-from generators.course import open_course
 from generators.simulate import file_submission, set_answers
 
 

@@ -17,10 +17,10 @@ import pytest
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from generators import assign as assign_module
-from generators import staging
-from generators.assign import assign
-from generators.course import open_course
+from generators.classroom import assign as assign_module
+from generators.classroom import staging
+from generators.classroom.assign import assign
+from generators.classroom.course import open_course
 from generators.errors import MercatiqueError
 from tests.course_state import course_state, differences
 from tests.helpers import Class, new_course, read_csv, run

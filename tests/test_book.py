@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.book import PROJECT_ROOT
-from generators.book_ext import glossary_entries
+from generators.book.build import PROJECT_ROOT
+from generators.book.sphinx_ext import glossary_entries
 
 pytestmark = pytest.mark.slow
 SHOTS = PROJECT_ROOT / "_build" / "screenshots"

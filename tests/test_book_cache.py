@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 
-from generators.book_ext import exercise_entry
-from generators.catalogue import exercises_dir, load_exercise
-from generators.selfcheck import self_check_html
+from generators.authoring.catalogue import exercises_dir, load_exercise
+from generators.book.selfcheck import self_check_html
+from generators.book.sphinx_ext import exercise_entry
 
 
 def test_a_widget_is_drawn_once_then_reused_until_the_exercise_changes(tmp_path):

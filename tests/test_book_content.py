@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from generators.book import PROJECT_ROOT
+from generators.book.build import PROJECT_ROOT
 
 BOOK = PROJECT_ROOT / "book"
 # Chapters 1-4 (the course side of issue 11); chapters 5-8 join the list once they have

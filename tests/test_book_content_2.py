@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from generators.book import PROJECT_ROOT
+from generators.book.build import PROJECT_ROOT
 
 BOOK = PROJECT_ROOT / "book"
 CHAPTERS = ["limites-risques", "crm-donnees", "reseaux-sociaux-grc", "etudes-de-cas"]

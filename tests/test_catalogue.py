@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generators.catalogue import find_exercise, load_catalogue, load_exercise
+from generators.authoring.catalogue import find_exercise, load_catalogue, load_exercise
 from generators.errors import MercatiqueError
 
 

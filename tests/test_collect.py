@@ -13,12 +13,12 @@ import nbformat
 import pytest
 from nbgrader.utils import parse_utc
 
-from generators.collect import Limits, collect, last_collect, match_student, name_index
-from generators.collect_archive import printable
-from generators.course import open_course
+from generators.classroom.collect import Limits, collect, last_collect, match_student, name_index
+from generators.classroom.collect_archive import printable
+from generators.classroom.course import open_course
+from generators.classroom.roster import Student
+from generators.classroom.setup_course import gradebook_students
 from generators.errors import MercatiqueError
-from generators.roster import Student
-from generators.setup_course import gradebook_students
 from tests.helpers import Class, new_course, run
 
 STUDENTS = {
@@ -249,7 +249,7 @@ def test_a_refused_archive_leaves_submitted_as_it_was(course_root):
 
 def test_a_swap_that_fails_restores_that_students_previous_submission(course_root, monkeypatch):
     """Where the atomic exchange is unavailable, the two-rename fallback puts the old folder back."""
-    import generators.collect as collect_module
+    import generators.classroom.collect as collect_module
 
     course = open_course(course_root)
     first = course_root.parent / "premier.zip"

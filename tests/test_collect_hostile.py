@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.collect import collect
-from generators.course import open_course
+from generators.classroom.collect import collect
+from generators.classroom.course import open_course
 from tests.helpers import run
 from tests.test_collect import (
     CHLOE,

@@ -11,8 +11,8 @@ import pytest
 from nbgrader.api import Gradebook
 from traitlets.config import PyFileConfigLoader
 
-from generators.course import open_course
-from generators.setup_course import gradebook_students
+from generators.classroom.course import open_course
+from generators.classroom.setup_course import gradebook_students
 from tests.conftest import roster_text
 from tests.course_state import course_state, differences, gradebook_dump
 from tests.helpers import Class, new_course, read_csv, run
@@ -73,7 +73,7 @@ def test_old_courses_with_absolute_paths_are_migrated(tmp_path, roster_file, how
 
 
 def test_a_postgresql_url_is_kept_as_given(tmp_path):
-    from generators.course import nbgrader_db_line, portable_db_url
+    from generators.classroom.course import nbgrader_db_line, portable_db_url
 
     url = "postgresql://mq@/notes?host=/run/pg"
     assert portable_db_url(url, tmp_path) == url

@@ -3,12 +3,12 @@
 import pandas as pd
 import pytest
 
-from generators import datasets
-from generators.catalogue import load_catalogue
+from generators.authoring import datasets
+from generators.authoring.catalogue import load_catalogue
+from generators.authoring.render import given_code
+from generators.authoring.rng import Stream, derive_key
+from generators.authoring.variants import student_variant
 from generators.errors import MercatiqueError
-from generators.render import given_code
-from generators.rng import Stream, derive_key
-from generators.variants import student_variant
 
 CASES = [ex for ex in load_catalogue().values() if any("dataset" in p for p in ex.parameters.values())]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from generators import render
-from generators.catalogue import load_catalogue
-from generators.variants import preview_variant
+from generators.authoring import render
+from generators.authoring.catalogue import load_catalogue
+from generators.authoring.variants import preview_variant
 
 SHEET = Path(__file__).resolve().parents[1] / "book" / "formulaire-kpi.md"
 CATALOGUE = load_catalogue()

@@ -10,8 +10,8 @@ import pytest
 from nbgrader.api import Course as GradebookCourse
 from nbgrader.api import Gradebook
 
-from generators.course import open_course
-from generators.due import parse_due, parse_penalty, penalty_points, utc_naive
+from generators.classroom.course import open_course
+from generators.classroom.due import parse_due, parse_penalty, penalty_points, utc_naive
 from generators.errors import MercatiqueError
 from generators.simulate import file_submission, set_answers
 from tests.helpers import Class, new_course, read_csv, run
@@ -90,7 +90,7 @@ def test_late_copies_are_detected_and_penalised(tmp_path):
     graded = run("grade", root, A, "--workers", "1")
     assert graded.exit_code == 0, graded.output
 
-    from generators.assign import late_submissions
+    from generators.classroom.assign import late_submissions
 
     assert late_submissions(course, A) == {late: 300.0, very_late: 2 * 86400 + 3600.0}
     full = klass.max_points()

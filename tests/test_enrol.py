@@ -8,10 +8,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from generators.course import open_course
-from generators.enrol import import_roster, load_devoir, personalised_notebook, students_by_group
+from generators.classroom.course import open_course
+from generators.classroom.enrol import import_roster, load_devoir, personalised_notebook, students_by_group
+from generators.classroom.setup_course import gradebook_students
 from generators.errors import MercatiqueError
-from generators.setup_course import gradebook_students
 from tests.helpers import Class, new_course, read_csv, run
 
 pytestmark = pytest.mark.slow  # every test creates a gradebook (nbgrader runs alembic)

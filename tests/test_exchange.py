@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from generators.course import open_course
-from generators.nbgrader_cli import run_nbgrader
+from generators.classroom.course import open_course
+from generators.grading.nbgrader_cli import run_nbgrader
 from generators.simulate import set_answers
 from tests.helpers import Class, read_csv, run
 from tests.hub.harness import HUB_VENV, install_product

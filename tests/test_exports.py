@@ -18,9 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from nbgrader.api import Gradebook
 
-from generators import exports
-from generators.report import build_report
-from generators.roster import Student
+from generators.classroom.roster import Student
+from generators.outputs import exports
+from generators.outputs.report import build_report
 from generators.simulate import file_submission, set_answers
 from tests.helpers import Class, run
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from generators import render
-from generators.catalogue import load_catalogue
-from generators.roster import Student
-from generators.selfcheck import self_check_data
-from generators.variants import preview_variant, student_variant
+from generators.authoring import render
+from generators.authoring.catalogue import load_catalogue
+from generators.authoring.variants import preview_variant, student_variant
+from generators.book.selfcheck import self_check_data
+from generators.classroom.roster import Student
 from tests.test_notebook import personalise, plan_slots, source_notebook
 
 CATALOGUE = load_catalogue()

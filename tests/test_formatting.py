@@ -2,7 +2,7 @@
 
 import pytest
 
-from generators import formatting
+from generators.authoring import formatting
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 

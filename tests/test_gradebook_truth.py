@@ -14,9 +14,9 @@ import html
 import pytest
 from nbgrader.api import Gradebook
 
-from generators.feedback import feedback_pages
-from generators.grade import grade
-from generators.report import build_report
+from generators.grading.grade import grade
+from generators.outputs.feedback import feedback_pages
+from generators.outputs.report import build_report
 from tests.helpers import Class, new_course, read_csv, run
 
 pytestmark = pytest.mark.slow

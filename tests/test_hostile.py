@@ -20,11 +20,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from generators import sandbox
-from generators.grade import grade
-from generators.sandbox import Limits
+from generators.grading import sandbox
+from generators.grading.grade import grade
+from generators.grading.sandbox import Limits
+from generators.grading.worker import grade_submission
 from generators.simulate import file_submission, set_answers
-from generators.worker import grade_submission
 from tests.helpers import Class, new_course, read_csv
 
 pytestmark = [

@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from generators.course import open_course
+from generators.classroom.course import open_course
 from tests.browser import Screenshots, launch
 from tests.helpers import read_csv
 from tests.hub import harness

@@ -1,6 +1,6 @@
 """The Moodle quiz is read the way Moodle's importer reads it (question/format/xml/format.php
 for the XML, qtype_multianswer_extract_question for the cloze text) and its answers are
-the variants' answers, recomputed here through generators.variants."""
+the variants' answers, recomputed here through generators.authoring.variants."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from generators import formatting
-from generators.catalogue import find_exercise, load_catalogue
+from generators.authoring import formatting
+from generators.authoring.catalogue import find_exercise, load_catalogue
+from generators.authoring.variants import preview_variant
 from generators.errors import MercatiqueError
-from generators.moodle_quiz import QuizOptions, build_quiz, category_path, gift_escape
-from generators.variants import preview_variant
+from generators.outputs.moodle_quiz import QuizOptions, build_quiz, category_path, gift_escape
 from tests.helpers import run
 
 # --- Moodle's cloze parser, ported from question/type/multianswer/questiontype.php ----------

@@ -1,5 +1,5 @@
 """The worker's set-up-once twins of nbgrader's OverwriteCells and CheckCellMetadata give
-nbgrader's own result on honest and tampered notebooks (generators/nbgrader_cached.py)."""
+nbgrader's own result on honest and tampered notebooks (generators/grading/nbgrader_cached.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from nbgrader.nbgraderformat import ValidationError
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, OverwriteCells, OverwriteKernelspec
 from traitlets.config import PyFileConfigLoader
 
-from generators.nbgrader_cached import FastCheckCellMetadata, SnapshotOverwriteCells
+from generators.grading.nbgrader_cached import FastCheckCellMetadata, SnapshotOverwriteCells
 from tests.helpers import Class, new_course
 
 A = "devoir-c"

@@ -4,9 +4,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from generators import render
-from generators.catalogue import find_exercise
-from generators.notebook import (
+from generators.authoring import render
+from generators.authoring.catalogue import find_exercise
+from generators.authoring.variants import student_variant
+from generators.classroom.notebook import (
     ANSWER_MIME,
     HELPER_ID,
     HELPER_SOURCE,
@@ -15,8 +16,7 @@ from generators.notebook import (
     report_source,
     source_notebook,
 )
-from generators.roster import Student
-from generators.variants import student_variant
+from generators.classroom.roster import Student
 from tests.browser import Screenshots
 
 EXERCISES = [find_exercise("fnac-campagne-emailing"), find_exercise("oasis-page-facebook")]
@@ -356,7 +356,7 @@ def test_in_jupyterlab_the_validate_button_lists_the_unanswered_questions(jupyte
 def test_the_notebook_writer_gives_what_nbformat_writes_of_the_personalised_copy():
     """assign's fast path (structure prepared once, texts spliced in) is byte for byte
     nbformat's own output, for a pandas case with a data cell and odd names."""
-    from generators.notebook import NotebookWriter, personal_texts
+    from generators.classroom.notebook import NotebookWriter, personal_texts
 
     exercises = [*EXERCISES, find_exercise("cas-fnac-faq")]
     slots = plan_slots(exercises)

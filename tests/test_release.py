@@ -15,11 +15,11 @@ from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError
 
-from generators.course import open_course
+from generators.classroom.course import open_course
+from generators.classroom.exchange import PersonalFetchAssignment, PersonalList, complete_feedback_folder
+from generators.classroom.release import configure_course, release, release_feedback
 from generators.errors import MercatiqueError
-from generators.exchange import PersonalFetchAssignment, PersonalList, complete_feedback_folder
-from generators.nbgrader_cli import run_nbgrader
-from generators.release import configure_course, release, release_feedback
+from generators.grading.nbgrader_cli import run_nbgrader
 from tests.helpers import run
 
 A = "devoir-1"
@@ -196,7 +196,9 @@ def test_configure_course_adds_the_plugins_to_an_old_config_and_follows_a_new_ex
     assert configure_course(course, "/srv/ex1")
     text = path.read_text("utf-8")
     assert 'c.Exchange.root = "/srv/ex1"' in text
-    assert 'c.ExchangeFactory.fetch_assignment = "generators.exchange.PersonalFetchAssignment"' in text
+    assert (
+        'c.ExchangeFactory.fetch_assignment = "generators.classroom.exchange.PersonalFetchAssignment"' in text
+    )
     assert not configure_course(course, "/srv/ex1")
     assert configure_course(course, "/srv/ex2")
     assert path.read_text("utf-8").count("c.Exchange.root") == 1
@@ -301,7 +303,9 @@ def test_release_writes_the_students_etc_jupyter_folder_and_jupyterlab_reads_it_
     nbgrader = PyFileConfigLoader("nbgrader_config.py", path=str(etc)).load_config()
     assert nbgrader.Exchange.root == str(exchange.resolve())
     assert nbgrader.CourseDirectory.course_id == course.course_id
-    assert nbgrader.ExchangeFactory.fetch_assignment == "generators.exchange.PersonalFetchAssignment"
+    assert (
+        nbgrader.ExchangeFactory.fetch_assignment == "generators.classroom.exchange.PersonalFetchAssignment"
+    )
     server = JSONFileConfigLoader("jupyter_server_config.json", path=str(etc)).load_config()
     extensions = server.ServerApp.jpserver_extensions
     assert extensions["nbgrader.server_extensions.assignment_list"] is True

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from generators.course import open_course
-from generators.grade import grade
+from generators.classroom.course import open_course
+from generators.grading.grade import grade
 from tests.helpers import Class, new_course, read_csv
 
 pytestmark = pytest.mark.slow

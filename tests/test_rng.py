@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from generators.rng import Stream, derive_key
+from generators.authoring.rng import Stream, derive_key
 
 
 def test_same_key_gives_same_draws():

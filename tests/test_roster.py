@@ -4,8 +4,15 @@ import codecs
 
 import pytest
 
+from generators.classroom.roster import (
+    Student,
+    by_group,
+    load_roster,
+    parse_roster,
+    parse_roster_text,
+    read_roster,
+)
 from generators.errors import MercatiqueError
-from generators.roster import Student, by_group, load_roster, parse_roster, parse_roster_text, read_roster
 
 HEADER = "id,last_name,first_name,email\n"
 

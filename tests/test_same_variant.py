@@ -22,15 +22,15 @@ import nbformat
 import pandas as pd
 import pytest
 
-from generators import formatting
-from generators.assign import read_answer_key
-from generators.catalogue import find_exercise
-from generators.course import Course, open_course
-from generators.expressions import render_text
-from generators.moodle_quiz import gift_from_variants, moodle_xml_from_variants
-from generators.selfcheck import variant_data
-from generators.variants import Variant, student_variant
-from generators.worksheet import course_sheets
+from generators.authoring import formatting
+from generators.authoring.catalogue import find_exercise
+from generators.authoring.expressions import render_text
+from generators.authoring.variants import Variant, student_variant
+from generators.book.selfcheck import variant_data
+from generators.classroom.assign import read_answer_key
+from generators.classroom.course import Course, open_course
+from generators.outputs.moodle_quiz import gift_from_variants, moodle_xml_from_variants
+from generators.outputs.worksheet import course_sheets
 from tests.helpers import new_course
 from tests.test_moodle import cloze_parts, gift_questions
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generators.sandbox import pids_cgroup_root
+from generators.grading.sandbox import pids_cgroup_root
 from generators.simulate import file_submission, set_answers
 from tests.helpers import Class, new_course, read_csv, run
 
@@ -150,7 +150,7 @@ def test_a_venv_under_tmp_stays_visible_inside_the_sandbox(tmp_path, monkeypatch
     import shutil
     import subprocess
 
-    from generators import sandbox
+    from generators.grading import sandbox
 
     venv = tmp_path / "clone" / ".venv"
     venv.mkdir(parents=True)

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from generators.course import csv_text
-from generators.sanitize import for_spreadsheet, for_terminal, lines_for_terminal
+from generators.classroom.course import csv_text
+from generators.grading.sanitize import for_spreadsheet, for_terminal, lines_for_terminal
 
 
 @pytest.mark.parametrize(

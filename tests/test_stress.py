@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from generators.catalogue import load_catalogue
-from generators.stress import check_variant, max_shared_pairs, stress_test
-from generators.variants import preview_variant
+from generators.authoring.catalogue import load_catalogue
+from generators.authoring.stress import check_variant, max_shared_pairs, stress_test
+from generators.authoring.variants import preview_variant
 
 CATALOGUE = load_catalogue()
 

@@ -13,9 +13,9 @@ import os
 import nbformat
 import pytest
 
-from generators.course import Course, open_course
-from generators.grade import _timestamp, check_notebook, check_timestamp
-from generators.nbgrader_ext import RepairSubmission, RestoreReportHelper
+from generators.classroom.course import Course, open_course
+from generators.grading.grade import _timestamp, check_notebook, check_timestamp
+from generators.grading.nbgrader_ext import RepairSubmission, RestoreReportHelper
 from generators.simulate import file_submission, set_answers
 from tests.helpers import Class, new_course, read_csv, run
 

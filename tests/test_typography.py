@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from generators import render, typography
-from generators.catalogue import load_catalogue
-from generators.selfcheck import self_check_data
-from generators.variants import preview_variant
+from generators.authoring import render, typography
+from generators.authoring.catalogue import load_catalogue
+from generators.authoring.variants import preview_variant
+from generators.book.selfcheck import self_check_data
 
 NB, NN = "\u00a0", "\u202f"
 

@@ -4,8 +4,8 @@ from functools import cache
 
 import pytest
 
-from generators.catalogue import load_catalogue
-from generators.variants import student_variant
+from generators.authoring.catalogue import load_catalogue
+from generators.authoring.variants import student_variant
 
 CATALOGUE = load_catalogue()
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from generators.catalogue import find_exercise
-from generators.variants import student_variant
-from generators.verdicts import CORRECT, INVALID, MISSING, MISTAKE, WRONG, judge, malformed, rejected
+from generators.authoring.catalogue import find_exercise
+from generators.authoring.variants import student_variant
+from generators.grading.verdicts import CORRECT, INVALID, MISSING, MISTAKE, WRONG, judge, malformed, rejected
 
 EX = find_exercise("fnac-campagne-emailing")
 V = student_variant(EX, "secret", "devoir-1", "eleve001")

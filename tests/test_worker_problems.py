@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import nbformat
 
-from generators.sandbox import Limits
-from generators.worker import _problems_in_outputs
+from generators.grading.sandbox import Limits
+from generators.grading.worker import _problems_in_outputs
 
 
 def _notebook(cells: int):

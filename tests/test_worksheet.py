@@ -18,10 +18,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from generators import formatting
-from generators.catalogue import find_exercise
-from generators.course import open_course
-from generators.selfcheck import self_check_data
+from generators.authoring import formatting
+from generators.authoring.catalogue import find_exercise
+from generators.book.selfcheck import self_check_data
+from generators.classroom.course import open_course
 from tests.helpers import read_csv, run
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils manquant")
@@ -248,7 +248,7 @@ def test_without_a_course_bad_input_gives_a_french_error(tmp_path):
 
 @pytest.mark.slow
 def test_a_failing_run_leaves_the_previous_sheets(printed, monkeypatch):
-    from generators import worksheet
+    from generators.outputs import worksheet
 
     root, folder = printed
     before = {p: p.read_bytes() for p in folder.rglob("*.pdf")}

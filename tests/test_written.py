@@ -24,19 +24,19 @@ from nbgrader.api import Gradebook
 from openpyxl import load_workbook
 
 import generators
-from generators import spreadsheets
-from generators.catalogue import find_exercise, load_catalogue, load_exercise
-from generators.course import write_atomic
+from generators.authoring.catalogue import find_exercise, load_catalogue, load_exercise
+from generators.authoring.stress import check_variant
+from generators.authoring.variants import preview_variant, student_variant
+from generators.book.selfcheck import self_check_data
+from generators.classroom.course import write_atomic
+from generators.classroom.notebook import WRITTEN_INSTRUCTION, WRITTEN_STUB
+from generators.classroom.release import build_archives, personal_notebooks
+from generators.classroom.setup_course import gradebook_students
 from generators.errors import MercatiqueError
-from generators.feedback import feedback_pages
-from generators.grade import grade
-from generators.notebook import WRITTEN_INSTRUCTION, WRITTEN_STUB
-from generators.release import build_archives, personal_notebooks
-from generators.report import build_report
-from generators.selfcheck import self_check_data
-from generators.setup_course import gradebook_students
-from generators.stress import check_variant
-from generators.variants import preview_variant, student_variant
+from generators.grading.grade import grade
+from generators.outputs import spreadsheets
+from generators.outputs.feedback import feedback_pages
+from generators.outputs.report import build_report
 from tests.helpers import Class, new_course, read_csv, run
 
 A = "devoir-1"
@@ -110,7 +110,7 @@ def test_the_book_self_check_shows_a_written_question_with_its_model_answer():
     assert "community manager" in question["model_answer"]
     assert "1\u00a0point" in question["rubric"]  # typeset: no-break space before the unit
     assert "answer" not in question  # nothing to judge in the page
-    script = (Path(generators.__file__).parent / "book_static" / "selfcheck.js").read_text("utf-8")
+    script = (Path(generators.__file__).parent / "book" / "static" / "selfcheck.js").read_text("utf-8")
     assert "Question rédigée : comparez avec le corrigé." in script
 
 

@@ -1,0 +1,1 @@
+"""The course book: Jupyter Book build, its Sphinx extension and the self-check widgets."""

@@ -1,0 +1,1 @@
+"""The classroom loop: course folder, class list, assignment, distribution and collection of copies."""

@@ -188,6 +188,29 @@ def test_the_teachers_own_nbgrader_release_assignment_hands_out_personal_noteboo
     assert got.read_bytes() == course.per_student_notebook("e2", A).read_bytes()
 
 
+def test_a_course_made_before_the_stage_subpackages_still_releases_through_its_old_config(course, tmp_path):
+    """Its nbgrader_config.py names generators.exchange, .due and .nbgrader_ext (the modules'
+    places until they moved to classroom/ and grading/): nbgrader still loads every plug-in."""
+    path = course.root / "nbgrader_config.py"
+    old_names = {
+        "generators.classroom.exchange": "generators.exchange",
+        "generators.classroom.due": "generators.due",
+        "generators.grading.nbgrader_ext": "generators.nbgrader_ext",
+    }
+    text = path.read_text("utf-8")
+    for new, old in old_names.items():
+        assert new in text
+        text = text.replace(new, old)
+    path.write_text(text, "utf-8")
+    exchange = tmp_path / "ex"
+    assert configure_course(course, str(exchange))  # only the exchange folder changes
+    assert "generators.classroom" not in path.read_text("utf-8")
+    assert path.read_text("utf-8").count("c.ExchangeFactory.fetch_assignment") == 1
+    run_nbgrader(course, "release_assignment", A)
+    got = fetch(course, exchange, "e2", tmp_path / "home")
+    assert got.read_bytes() == course.per_student_notebook("e2", A).read_bytes()
+
+
 def test_configure_course_adds_the_plugins_to_an_old_config_and_follows_a_new_exchange(course):
     path = course.root / "nbgrader_config.py"
     old = path.read_text("utf-8")

@@ -29,7 +29,7 @@ import nbformat
 import pytest
 
 from generators.classroom.course import open_course
-from tests.browser import Screenshots, launch
+from tests.browser import Screenshots
 from tests.helpers import read_csv
 from tests.hub import harness
 
@@ -265,9 +265,7 @@ def fetch_feedback(page, shots: Screenshots, name: str) -> str:
     return frame.locator("body").inner_text()
 
 
-def test_classroom_loop_on_jupyterhub(hub_site, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_classroom_loop_on_jupyterhub(hub_site, tmp_path, chromium):
     site, hub = hub_site, hub_site["hub"]
     shots = Screenshots(tmp_path / "screenshots")
     key = key_rows(site)
@@ -285,49 +283,49 @@ def test_classroom_loop_on_jupyterhub(hub_site, tmp_path):
             cat = subprocess.run(["runuser", "-u", reader, "--", "cat", str(notebook)], capture_output=True)
             assert (cat.returncode == 0) == (reader == owner), (reader, owner, cat.stderr)
 
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        pages = {}
-        try:
-            for name, student in site["students"].items():
-                pages[name] = page = log_in(browser, hub, student)
-                answer_and_submit(page, plans[name][0], shots, name, names[name])
+    browser = chromium
+    pages = {}
+    try:
+        for name, student in site["students"].items():
+            pages[name] = page = log_in(browser, hub, student)
+            answer_and_submit(page, plans[name][0], shots, name, names[name])
 
-            # what each student fetched, as files in their home: their own notebook
-            data = {}
-            for name, student in site["students"].items():
-                fetched = student.home / A / f"{A}.ipynb"
-                assert f"**Élève :** {names[name]}" in fetched.read_text(encoding="utf-8")
-                data[name] = given_data(fetched)
-                assert {"budget", "leads", "commandes", "clics"} <= data[name].keys()
-            assert data["mqhlea"] != data["mqhhugo"]
+        # what each student fetched, as files in their home: their own notebook
+        data = {}
+        for name, student in site["students"].items():
+            fetched = student.home / A / f"{A}.ipynb"
+            assert f"**Élève :** {names[name]}" in fetched.read_text(encoding="utf-8")
+            data[name] = given_data(fetched)
+            assert {"budget", "leads", "commandes", "clics"} <= data[name].keys()
+        assert data["mqhlea"] != data["mqhhugo"]
 
-            course = site["course"]
-            teacher_run(site, BIN / "nbgrader", "collect", A, cwd=course)
-            for name in site["students"]:
-                assert (course / "submitted" / name / A / f"{A}.ipynb").is_file()
-            teacher_run(site, BIN / "mercatique", "grade", course, A, "--workers", "1")
-            grades = {row["student_id"]: row for row in read_csv(course / "exports" / f"{A}_grades.csv")}
-            for name, (_, deserved) in plans.items():
-                assert float(grades[name]["score"]) == deserved, grades[name]
-            teacher_run(site, BIN / "mercatique", "feedback", course, A)
-            teacher_run(site, BIN / "nbgrader", "release_feedback", A, cwd=course)
+        course = site["course"]
+        teacher_run(site, BIN / "nbgrader", "collect", A, cwd=course)
+        for name in site["students"]:
+            assert (course / "submitted" / name / A / f"{A}.ipynb").is_file()
+        teacher_run(site, BIN / "mercatique", "grade", course, A, "--workers", "1")
+        grades = {row["student_id"]: row for row in read_csv(course / "exports" / f"{A}_grades.csv")}
+        for name, (_, deserved) in plans.items():
+            assert float(grades[name]["score"]) == deserved, grades[name]
+        teacher_run(site, BIN / "mercatique", "feedback", course, A)
+        teacher_run(site, BIN / "nbgrader", "release_feedback", A, cwd=course)
 
-            for name, page in pages.items():
-                text = fetch_feedback(page, shots, name)
-                assert names[name] in text and name in text
-                other = next(n for n in names if n != name)
-                assert names[other] not in text
-                page_text = flat(text)
-                max_score = sum(float(row["points"]) for row in key[name].values())
-                assert f"Note:{plans[name][1]:g}/{max_score:g}" in page_text
-                # the statement in the page has the numbers of the student's own notebook
-                for variable in ("leads", "commandes", "clics"):
-                    assert f"{data[name][variable]:g}" in page_text, variable
-        except BaseException:
-            for name, page in pages.items():  # what each student saw when it went wrong
-                shots.take(page, f"failure-{name}")
-            print(hub.log_text())
-            raise
-        finally:
-            browser.close()
+        for name, page in pages.items():
+            text = fetch_feedback(page, shots, name)
+            assert names[name] in text and name in text
+            other = next(n for n in names if n != name)
+            assert names[other] not in text
+            page_text = flat(text)
+            max_score = sum(float(row["points"]) for row in key[name].values())
+            assert f"Note:{plans[name][1]:g}/{max_score:g}" in page_text
+            # the statement in the page has the numbers of the student's own notebook
+            for variable in ("leads", "commandes", "clics"):
+                assert f"{data[name][variable]:g}" in page_text, variable
+    except BaseException:
+        for name, page in pages.items():  # what each student saw when it went wrong
+            shots.take(page, f"failure-{name}")
+        print(hub.log_text())
+        raise
+    finally:
+        for page in pages.values():
+            page.context.close()

@@ -260,7 +260,7 @@ def test_per_student_data_cell_survives_stock_nbgrader_autograde(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def jupyterlab(tmp_path_factory):
+def jupyterlab(tmp_path_factory, chromium):
     """JupyterLab in French (the language pack), on loopback, with a partly answered notebook."""
     import json
     import os
@@ -303,23 +303,18 @@ def jupyterlab(tmp_path_factory):
                 break
             except OSError:
                 time.sleep(0.5)
-        from playwright.sync_api import sync_playwright
-
-        from tests.browser import launch
-
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-            page.goto(f"http://127.0.0.1:{port}/lab/tree/devoir.ipynb?token=jeton")
-            page.wait_for_selector(".jp-Notebook .jp-Cell")
-            page.wait_for_function(  # the kernel is ready (French status bar)
-                "() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
-                ".some(e => e.textContent.includes('Inactif'))",
-                timeout=90000,
-            )
-            yield page
-            browser.close()
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+        page.goto(f"http://127.0.0.1:{port}/lab/tree/devoir.ipynb?token=jeton")
+        page.wait_for_selector(".jp-Notebook .jp-Cell")
+        page.wait_for_function(  # the kernel is ready (French status bar)
+            "() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+            ".some(e => e.textContent.includes('Inactif'))",
+            timeout=90000,
+        )
+        yield page
+        context.close()
     finally:
         server.terminate()
         server.wait(20)

@@ -13,7 +13,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from . import render, typography
+from . import render, rounding, typography
 from .catalogue import Exercise
 from .expressions import render_text
 from .variants import preview_variant
@@ -51,10 +51,15 @@ def _question(variant, q) -> dict[str, Any]:
         ]
         item["answer"] = variant.answers[q.id]
     else:
+        answer = variant.answers[q.id]
         item.update(
             unit=q.unit,
-            answer=variant.answers[q.id],
+            answer=answer,
             tolerance=q.abs_tolerance,
+            decimals=q.decimals,
+            rounding=typography.text(render.rounding_hint(q.decimals)),
+            near=rounding.near_values(answer, q.decimals, q.abs_tolerance),
+            near_message=typography.text(rounding.near_message(q.decimals)),
             expected=render.expected_text(variant, q),
             mistakes=[{"value": d.value, "explanation": d.explanation} for d in variant.diagnoses[q.id]],
         )

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 
 from .formatting import round_half_up
-from .render import decimals_label
 
 PRECISION_WORDS = {0: "à l'unité", 1: "au dixième", 2: "au centième", 3: "au millième", 4: "au dix-millième"}
 
@@ -30,6 +29,8 @@ def precision_label(decimals: int) -> str:
 
 def near_message(decimals: int) -> str:
     """The feedback for a value rounded too early (French, plain spaces: typeset later)."""
+    from .render import decimals_label  # render needs the catalogue, which checks with this module
+
     shown = f" ({decimals_label(decimals)})" if decimals in PRECISION_WORDS and decimals else ""
     return (
         f"Presque : arrondissez {precision_label(decimals)}{shown}, "

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
-from generators.catalogue import find_exercise, load_catalogue
+from generators.catalogue import find_exercise, load_catalogue, load_exercise
+from generators.errors import MercatiqueError
 from generators.rounding import is_near_miss, near_values, tolerance_agrees
 from generators.selfcheck import has_self_check, self_check_data
 from generators.variants import student_variant
@@ -92,3 +94,18 @@ def test_typical_mistake_comes_before_presque():
     forgot_100 = V.params["commandes"] / V.params["leads"]  # the ratio, not the percentage
     verdict = judge(V, q, report(forgot_100))
     assert verdict.status == MISTAKE and "multiplier par 100" in verdict.message
+
+
+def test_a_tolerance_that_contradicts_the_stated_precision_stops_the_exercise(exercise_copy):
+    folder = exercise_copy()
+    path = folder / "exercise.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["questions"][0].update(decimals=2, tolerance=0.5)  # « au centième » but ±0,5 accepted
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(MercatiqueError) as caught:
+        load_exercise(folder)
+    message = str(caught.value)
+    assert "questions[0].tolerance" in message and "entre 0.005 et 0.01" in message
+    data["questions"][0].update(tolerance=0.005)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert load_exercise(folder).questions[0].abs_tolerance == 0.005

@@ -37,20 +37,22 @@ def test_every_number_question_of_every_variant_says_how_to_round(ex):
     """Precision stated in the page ⇔ tolerance: a value rounded as asked is accepted,
     so the tolerance is at least half a unit of the last decimal stated, and at most one
     unit (« au centième » ⇔ 0,005 ≤ tolérance ≤ 0,01)."""
-    for variant in self_check_data(ex)["variants"]:
+    data = self_check_data(ex)
+    for variant in data["variants"]:
         for q in variant["questions"]:
             if q["kind"] != "number":
                 continue
-            decimals = stated_decimals(q["rounding"])
+            texts = data["rounding"][str(q["decimals"])]
+            decimals = stated_decimals(texts["hint"])
             unit = 10.0**-decimals
-            assert 0.5 * unit <= q["tolerance"] + 1e-12, (ex.id, q["id"], q["rounding"], q["tolerance"])
-            assert q["tolerance"] <= unit + 1e-12, (ex.id, q["id"], q["rounding"], q["tolerance"])
+            assert 0.5 * unit <= q["tolerance"] + 1e-12, (ex.id, q["id"], texts["hint"], q["tolerance"])
+            assert q["tolerance"] <= unit + 1e-12, (ex.id, q["id"], texts["hint"], q["tolerance"])
             # the answer rounded as stated is right: its distance stays within the tolerance
             shown = round(q["answer"] + 1e-12, decimals)
             assert abs(shown - q["answer"]) <= q["tolerance"] + 1e-9, (ex.id, q["id"])
             if decimals:
-                said = re.search(r"Presque\W+arrondissez .* \((\d+)\W+décimales?\)", q["near_message"])
-                assert said and int(said.group(1)) == decimals, q["near_message"]
+                said = re.search(r"Presque\W+arrondissez .* \((\d+)\W+décimales?\)", texts["near"])
+                assert said and int(said.group(1)) == decimals, texts["near"]
 
 
 def test_precision_and_tolerance_agreement_rule():

@@ -148,14 +148,15 @@ def test_numbers_are_read_as_a_french_student_writes_them(html, chromium):
     # the cases, on a question made by hand: 46,875 € asked to the hundredth
     question = {
         "kind": "number", "unit": "€", "answer": 46.875, "tolerance": 0.01, "expected": "46,88 €",
-        "near": [46, 46.8, 46.9, 47], "near_message": "Presque : arrondissez au centième.",
-        "mistakes": [{"value": 46.9, "explanation": "Diagnostic nommé."}],
+        "near": [46, 46.8, 46.9, 47], "mistakes": [{"value": 46.9, "explanation": "Diagnostic nommé."}],
     }  # fmt: skip
-    judge = "([q, t]) => window.mercatiqueJudge(q, t)"
-    assert visit.page.evaluate(judge, [question, "46,88 euros"])["ok"] is True
-    assert visit.page.evaluate(judge, [question, "46,8"])["near"] is True
-    assert visit.page.evaluate(judge, [question, "46,9"])["message"] == "Erreur fréquente. Diagnostic nommé."
-    assert "near" not in visit.page.evaluate(judge, [question, "45"])
+    texts = {"near": "Presque : arrondissez au centième."}
+    judge = "([q, t, texts]) => window.mercatiqueJudge(q, t, texts)"
+    assert visit.page.evaluate(judge, [question, "46,88 euros", texts])["ok"] is True
+    assert visit.page.evaluate(judge, [question, "46,8", texts])["message"] == texts["near"]
+    named = visit.page.evaluate(judge, [question, "46,9", texts])["message"]
+    assert named == "Erreur fréquente. Diagnostic nommé."
+    assert "near" not in visit.page.evaluate(judge, [question, "45", texts])
     visit.close()
 
 

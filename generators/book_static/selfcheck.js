@@ -65,7 +65,7 @@
    * value is the answer rounded too early. Order: right, typical mistake (its named
    * diagnosis), rounded too early (the rule is computed at build time, in
    * generators/rounding.py, shared with the graded notebook), wrong. */
-  function judge(question, field) {
+  function judge(question, field, texts) {
     if (question.kind === "written") return { ok: null, message: WRITTEN_MESSAGE };
     if (question.kind === "choice") {
       var picked = field.querySelector("input:checked");
@@ -98,7 +98,7 @@
       }
     }
     var near = (question.near || []).some(function (n) { return Math.abs(value - n) <= 1e-9 * Math.max(1, Math.abs(n)); });
-    if (near) return { ok: false, near: true, message: question.near_message };
+    if (near) return { ok: false, near: true, message: (texts || {}).near || "Presque : arrondissez moins tôt." };
     return { ok: false, message: "Ce n'est pas la bonne valeur. Réessayez, ou affichez le corrigé." };
   }
 
@@ -169,6 +169,11 @@
     wrapTables(statement, "Tableau de l'énoncé");
     root.appendChild(statement);
 
+    /* how to round and the « Presque » message, once per precision in the exercise's data */
+    function rounding(question) {
+      return (data.rounding || {})[String(question.decimals)] || {};
+    }
+
     var fields = [];
     variant.questions.forEach(function (question, qIndex) {
       var base = uid + "-q" + (qIndex + 1);
@@ -221,8 +226,8 @@
           labelledBy.push(unit.id);
         }
         input.setAttribute("aria-labelledby", labelledBy.join(" "));
-        if (question.rounding) {
-          var hint = el("p", "mq-hint", fr(question.rounding));
+        if (rounding(question).hint) {
+          var hint = el("p", "mq-hint", fr(rounding(question).hint));
           hint.id = base + "-hint";
           described.push(hint.id);
           field.appendChild(hint);
@@ -261,7 +266,7 @@
 
     function checkAll() {
       fields.forEach(function (f) {
-        var verdict = judge(f.question, f.field);
+        var verdict = judge(f.question, f.field, rounding(f.question));
         f.feedback.textContent = "";
         if (verdict.ok === null) {  // a written answer: no verdict, the model answer is behind the toggle
           f.feedback.appendChild(prefixed("✎", verdict.message));
@@ -304,12 +309,12 @@
 
   window.mercatiqueParseFrench = parseFrench;
   window.mercatiqueReadAnswer = readAnswer;
-  window.mercatiqueJudge = function (question, text) {
+  window.mercatiqueJudge = function (question, text, texts) {
     var field = document.createElement("div");
     var input = document.createElement("input");
     input.value = text;
     field.appendChild(input);
-    return judge(question, field);
+    return judge(question, field, texts);
   };
   window.addEventListener("resize", function () { refreshTables(document); });
   document.addEventListener("DOMContentLoaded", function () {

@@ -214,6 +214,10 @@ LABELS = """root => {
     if (!set || !set.querySelector('legend') || !/Question/.test(set.querySelector('legend').textContent))
       problems.push('groupe sans légende : ' + radio.id);
   });
+  root.querySelectorAll('legend').forEach(legend => {  // the theme sets legends as titles
+    const size = getComputedStyle(legend).fontSize;
+    if (size !== getComputedStyle(root).fontSize) problems.push('légende en titre : ' + size);
+  });
   root.querySelectorAll('.mq-feedback').forEach(f => {
     if (f.getAttribute('aria-live') !== 'polite') problems.push('retour non annoncé');
   });

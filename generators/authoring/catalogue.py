@@ -17,7 +17,7 @@ from jinja2 import TemplateSyntaxError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from generators.authoring import datasets
+from generators.authoring import datasets, rounding
 from generators.authoring.catalogue_folders import (  # noqa: F401
     DEFAULT_EXERCISES_DIR,
     METADATA_FILE,
@@ -331,6 +331,15 @@ def _check_semantics(meta_path: Path, ex: Exercise) -> None:
             _check_written(meta_path, where, q)
         if q.answer is not None:
             _check_formula(meta_path, f"{where}.answer", q.answer)
+        if q.tolerance is not None and not rounding.tolerance_agrees(q.decimals, q.tolerance):
+            unit = 10.0 ** (-q.decimals)
+            raise _fail(
+                meta_path,
+                f"{where}.tolerance",
+                f"la tolérance {q.tolerance:g} ne va pas avec decimals {q.decimals} (arrondi "
+                f"{rounding.precision_label(q.decimals)}) : choisissez une tolérance entre "
+                f"{unit / 2:g} et {unit:g}, ou changez decimals",
+            )
         for j, m in enumerate(q.mistakes):
             _check_formula(meta_path, f"{where}.mistakes[{j}].formula", m.formula)
         if q.kind == "choice":

@@ -13,7 +13,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from generators.authoring import render, typography
+from generators.authoring import render, rounding, typography
 from generators.authoring.catalogue import Exercise
 from generators.authoring.expressions import render_text
 from generators.authoring.variants import preview_variant
@@ -51,10 +51,13 @@ def _question(variant, q) -> dict[str, Any]:
         ]
         item["answer"] = variant.answers[q.id]
     else:
+        answer = variant.answers[q.id]
         item.update(
             unit=q.unit,
-            answer=variant.answers[q.id],
+            answer=answer,
             tolerance=q.abs_tolerance,
+            decimals=q.decimals,
+            near=rounding.near_values(answer, q.decimals, q.abs_tolerance),
             expected=render.expected_text(variant, q),
             mistakes=[{"value": d.value, "explanation": d.explanation} for d in variant.diagnoses[q.id]],
         )
@@ -70,9 +73,28 @@ def variant_data(variant) -> dict[str, Any]:
     }
 
 
+def rounding_texts(ex: Exercise) -> dict[str, dict[str, str]]:
+    """For each precision the exercise asks: how to round (the graded notebook's sentence)
+    and the « Presque » message. Once per exercise, not per variant: the page stays light."""
+    asked = sorted({q.decimals for q in ex.questions if q.kind == "number"})
+    return {
+        str(d): {
+            "hint": typography.text(render.rounding_hint(d)),
+            "near": typography.text(rounding.near_message(d)),
+        }
+        for d in asked
+    }
+
+
 def self_check_data(ex: Exercise) -> dict[str, Any]:
+    """Every variant of the widget; `rounding` holds the texts keyed by a question's `decimals`."""
     variants = [preview_variant(ex, seed) for seed in BOOK_SEEDS]
-    return {"id": ex.id, "title": typography.text(ex.title), "variants": [variant_data(v) for v in variants]}
+    return {
+        "id": ex.id,
+        "title": typography.text(ex.title),
+        "rounding": rounding_texts(ex),
+        "variants": [variant_data(v) for v in variants],
+    }
 
 
 def self_check_html(ex: Exercise) -> str:

@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from generators.authoring import formatting, render
+from generators.authoring import formatting, render, rounding
 from generators.authoring.catalogue import Question
 from generators.authoring.variants import Variant
 
@@ -161,6 +161,8 @@ def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdi
     for diagnosis in variant.diagnoses[q.id]:
         if abs(value - diagnosis.value) <= q.abs_tolerance:
             return verdict(MISTAKE, 0.0, answer_text, f"Erreur fréquente. {diagnosis.explanation}")
+    if rounding.is_near_miss(value, variant.answers[q.id], q.decimals, q.abs_tolerance):
+        return verdict(WRONG, 0.0, answer_text, rounding.near_message(q.decimals))
     return verdict(
         WRONG, 0.0, answer_text, "Ce n'est pas la bonne valeur : comparez votre calcul au corrigé."
     )

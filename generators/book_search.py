@@ -99,20 +99,28 @@ def math_text(latex: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _block_texts(node: nodes.Node, out: list[str]) -> None:
+def _block_texts(node: nodes.Node, chunks: list[list]) -> None:
+    """The text of a section's blocks, appended to the last chunk ([anchor, title, texts,
+    whether the result's link shows the title]); a glossary term (a definition with its own
+    anchor) gets a chunk of its own, so that its result links to it and shows the term."""
     for child in node.children:
         if isinstance(child, nodes.section):
             continue  # a subsection is a section of its own
         if isinstance(child, nodes.raw):
-            out.append(_raw_text(child))
+            chunks[-1][2].append(_raw_text(child))
         elif isinstance(child, (nodes.Invisible, nodes.system_message)):
             continue
+        elif isinstance(child, nodes.definition_list_item) and child.children and child[0]["ids"]:
+            anchor, title = chunks[-1][:2]
+            chunks.append([child[0]["ids"][0], child[0].astext(), [], False])  # the term stays
+            _block_texts(child, chunks)
+            chunks.append([anchor, title, [], True])
         elif isinstance(child, nodes.math_block):
-            out.append(math_text(child.astext()))
+            chunks[-1][2].append(math_text(child.astext()))
         elif isinstance(child, nodes.TextElement):
-            out.append(_inline_text(child))
+            chunks[-1][2].append(_inline_text(child))
         elif isinstance(child, nodes.Element):
-            _block_texts(child, out)
+            _block_texts(child, chunks)
 
 
 def _inline_text(node: nodes.Element) -> str:
@@ -128,18 +136,20 @@ def _inline_text(node: nodes.Element) -> str:
 
 
 def section_texts(doctree: nodes.document) -> list[list[str]]:
-    """[anchor, title, text] of each section of a page, in reading order; the page's own
-    section has the anchor "" (a result links to the page's top)."""
+    """[anchor, title, text] of each section of a page (and glossary term), in reading
+    order; the page's own section has the anchor "" (a result links to the page's top)."""
     found: list[list[str]] = []
     for section in doctree.findall(nodes.section):
-        parts: list[str] = []
-        _block_texts(section, parts)
         title = section[0].astext() if section.children and isinstance(section[0], nodes.title) else ""
-        if parts and title and parts[0] == title:
-            parts = parts[1:]
-        text = _SPACES.sub(" ", " ".join(parts)).strip()
         anchor = "" if not found else (section["ids"][0] if section["ids"] else "")
-        found.append([anchor, title, text])
+        chunks: list[list] = [[anchor, title, [], True]]
+        _block_texts(section, chunks)
+        for chunk_anchor, chunk_title, parts, title_in_link in chunks:
+            if title_in_link and parts and parts[0] == chunk_title:
+                parts = parts[1:]
+            text = _SPACES.sub(" ", " ".join(parts)).strip()
+            if text or not found:
+                found.append([chunk_anchor, chunk_title, text])
     return found
 
 

@@ -146,6 +146,16 @@ def test_search_finds_a_word_deep_in_one_chapter_and_links_to_its_section(chromi
     tab.page.close()
 
 
+def test_search_leads_to_the_glossary_definition_itself(chromium, html):
+    tab, results = search(chromium, html, "cpc")
+    glossary = [r for r in results if r["href"].startswith("book/glossaire.html")]
+    assert glossary, results
+    # the result shows the term and its definition, and links to that definition
+    assert glossary[0]["href"].startswith("book/glossaire.html#term-")
+    assert "Coût par clic" in glossary[0]["extract"] and "CPC" in glossary[0]["marked"]
+    tab.page.close()
+
+
 @pytest.mark.parametrize(
     ("scheme", "width"), [("light", 1280), ("dark", 1280), ("light", 360), ("dark", 360)]
 )

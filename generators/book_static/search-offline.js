@@ -16,6 +16,7 @@
   var TEXTS = window.MQ_SEARCH_TEXTS || {};
   var BEFORE = 90;   // characters of context before the first match
   var LENGTH = 260;  // length of an extract
+  var NEAR = 60;     // the query's words this close together make the extract's focus
   var WORD = /[\p{L}\p{N}_]+/gu;
   var stemmer = new Stemmer();
   var stems = new Map();
@@ -70,16 +71,32 @@
     return best;
   }
 
+  /* Where the extract starts: the first place where the most of the query's words are
+   * close together (the first match for a one-word query). */
+  function focus(hits) {
+    var best = hits[0], most = 0;
+    hits.forEach(function (hit) {
+      var near = new Set();
+      hits.forEach(function (other) {
+        if (other.start >= hit.start && other.end <= hit.start + NEAR) near.add(other.term);
+      });
+      if (near.size > most) { most = near.size; best = hit; }
+    });
+    return best;
+  }
+
   function extract(best) {
     var text = best.section[2];
-    var first = best.hits[0].start;
-    var start = Math.max(0, first - BEFORE);
+    var hit = focus(best.hits);
+    var first = hit.start;
+    // from the section's (or glossary term's) start when the word is within reach of it
+    var start = hit.end <= LENGTH - 20 ? 0 : first - BEFORE;
     if (start > 0) start = text.indexOf(" ", start) + 1 || first;
     if (start > first) start = first;
     var end = Math.min(text.length, start + LENGTH);
     if (end < text.length) {
       var cut = text.lastIndexOf(" ", end);
-      if (cut > best.hits[0].end) end = cut;
+      if (cut > first) end = cut;
     }
     var summary = document.createElement("p");
     summary.classList.add("context");

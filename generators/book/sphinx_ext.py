@@ -235,4 +235,6 @@ def setup(app: Sphinx) -> dict:
     app.add_js_file("selfcheck.js")
     app.add_css_file("selfcheck.css")
     app.add_css_file("chapters.css")
+    app.setup_extension("generators.book.printing")
+    app.setup_extension("generators.book.search")
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -17,10 +17,12 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import nbformat
 
+from . import forked
 from .catalogue import Exercise, find_exercise, load_exercise
 from .course import Course, check_assignment_name, csv_text, write_atomic
 from .due import describe_penalty, french_date, late_submissions, parse_due, parse_penalty, utc_naive
@@ -205,11 +207,7 @@ def build_assignment(
         write_atomic(new / source_rel, nbformat.writes(source_notebook(A, exercises, slots)))
         ordered = sorted(students.values(), key=lambda s: s.id)
         _generate_release(course, stage)
-        parts = []
-        for done, student in enumerate(ordered, start=1):
-            parts.append(student_parts(course.secret, A, exercises, slots, student))
-            if progress:
-                progress(done, len(ordered))
+        parts = class_parts(course.secret, A, exercises, slots, ordered, progress, close_fds=(stage.lock_fd,))
         writer = NotebookWriter(nbformat.read(new / "release" / A / f"{A}.ipynb", as_version=4))
 
         key_rows = []
@@ -398,6 +396,33 @@ def student_parts(
     variants = {ex.id: student_variant(ex, secret, assignment, student.id) for ex in exercises}
     texts = personal_texts(student, variants, exercises, slots)
     return texts, _key_rows(student.id, variants, slots), data_files(variants)
+
+
+def class_parts(
+    secret: str,
+    assignment: str,
+    exercises: list[Exercise],
+    slots: list[Slot],
+    students: list,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    workers: int | None = None,
+    close_fds: tuple[int, ...] = (),
+) -> list[tuple[dict, list[tuple], dict[str, str | bytes]]]:
+    """`student_parts` of every student, in order, on the machine's cores (`forked`);
+    `workers`: how many processes (default: as many as the class and the cores allow)."""
+    done = 0
+
+    def advanced(count: int) -> None:
+        nonlocal done
+        for _ in range(count):
+            done += 1
+            if progress:
+                progress(done, len(students))
+
+    task = partial(student_parts, secret, assignment, exercises, slots)
+    workers = forked.workers_for(len(students)) if workers is None else workers
+    return forked.map_forked(task, students, workers, close_fds=close_fds, on_done=advanced)
 
 
 def student_release(

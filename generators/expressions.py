@@ -49,12 +49,19 @@ FUNCTIONS = {
 }
 
 
+@lru_cache(maxsize=16384, typed=True)
+def _cell_number(value: int | float) -> str:
+    """A table cell's number (Babel is slow and a class's tables share many values)."""
+    return formatting.number(value)
+
+
 def table(frame, rows: int = 5) -> str:
     """The first rows of a data set as a Markdown table, numbers in French."""
     head = frame.head(rows)
     lines = ["| " + " | ".join(map(str, head.columns)) + " |", "|" + "---|" * len(head.columns)]
-    for record in head.itertuples(index=False):
-        cells = [formatting.number(v) if isinstance(v, (int, float)) else str(v) for v in record]
+    columns = [head[name].tolist() for name in head.columns]  # Python scalars, as itertuples gives
+    for record in zip(*columns, strict=True):
+        cells = [_cell_number(v) if isinstance(v, (int, float)) else str(v) for v in record]
         lines.append("| " + " | ".join(cells) + " |")
     if len(frame) > rows:
         lines.append(f"\n*… {formatting.number(len(frame))} lignes en tout.*")
@@ -292,10 +299,22 @@ def _template(source: str):
         raise MercatiqueError(f"gabarit illisible (ligne {exc.lineno}) : {exc.message}") from None
 
 
+JINJA_MARKS = ("{{", "{%", "{#")
+
+
+@lru_cache(maxsize=2048)
+def _french(text: str) -> str:
+    """typography.markdown, kept for texts that come out the same for many students
+    (options, explanations of typical mistakes, prompts without numbers)."""
+    return typography.markdown(text)
+
+
 def render_text(source: str, context: dict[str, Any]) -> str:
     """Render a Jinja text (statement, prompt, option) with the French filters."""
+    if "\r" not in source and not any(mark in source for mark in JINJA_MARKS):
+        return _french(source)  # no Jinja in it (nor line ends Jinja would rewrite): itself
     template = _template(source)
     try:
-        return typography.markdown(template.render(**context))
+        return _french(template.render(**context))
     except Exception as exc:
         raise MercatiqueError(f"gabarit impossible à produire : {exc}") from None

@@ -206,8 +206,13 @@ def build_assignment(
         source_rel = f"source/{A}/{A}.ipynb"
         write_atomic(new / source_rel, nbformat.writes(source_notebook(A, exercises, slots)))
         ordered = sorted(students.values(), key=lambda s: s.id)
-        _generate_release(course, stage)
-        parts = class_parts(course.secret, A, exercises, slots, ordered, progress, close_fds=(stage.lock_fd,))
+        # nbgrader builds the released notebook here (mostly waiting on its gradebook's disk
+        # writes) while the workers draw every student's variants and texts, which do not
+        # depend on it
+        parts = class_parts(
+            course.secret, A, exercises, slots, ordered, progress,
+            close_fds=(stage.lock_fd,), meanwhile=lambda: _generate_release(course, stage),
+        )  # fmt: skip
         writer = NotebookWriter(nbformat.read(new / "release" / A / f"{A}.ipynb", as_version=4))
 
         key_rows = []
@@ -408,9 +413,11 @@ def class_parts(
     *,
     workers: int | None = None,
     close_fds: tuple[int, ...] = (),
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[tuple[dict, list[tuple], dict[str, str | bytes]]]:
     """`student_parts` of every student, in order, on the machine's cores (`forked`);
-    `workers`: how many processes (default: as many as the class and the cores allow)."""
+    `workers`: how many processes (default: as many as the class and the cores allow);
+    `meanwhile`: run here while the workers compute."""
     done = 0
 
     def advanced(count: int) -> None:
@@ -422,7 +429,9 @@ def class_parts(
 
     task = partial(student_parts, secret, assignment, exercises, slots)
     workers = forked.workers_for(len(students)) if workers is None else workers
-    return forked.map_forked(task, students, workers, close_fds=close_fds, on_done=advanced)
+    return forked.map_forked(
+        task, students, workers, close_fds=close_fds, on_done=advanced, meanwhile=meanwhile
+    )
 
 
 def student_release(

@@ -56,11 +56,17 @@ def map_forked(
     workers: int,
     close_fds: tuple[int, ...] = (),
     on_done: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list:
     """[task(item) for item in items], on `workers` forked processes when more than one;
-    `on_done(n)` after each batch of n items; the first failure is raised here."""
+    `on_done(n)` after each batch of n items; the first failure is raised here.
+
+    `meanwhile()` runs in this process while the workers compute (first when there are
+    none): the workers are all forked before it starts, so it may start threads."""
     global _task
     if workers <= 1:
+        if meanwhile:
+            meanwhile()
         results = []
         for item in items:
             results.append(task(item))
@@ -76,8 +82,12 @@ def map_forked(
         initargs=(tuple(close_fds), os.getpid()),
     )
     try:
+        futures = [pool.submit(_run, chunk) for chunk in chunks]  # forks every worker now
+        if meanwhile:
+            meanwhile()
         results = []
-        for chunk, done in zip(chunks, pool.map(_run, chunks), strict=True):
+        for chunk, future in zip(chunks, futures, strict=True):
+            done = future.result()
             results += done
             if on_done:
                 on_done(len(chunk))

@@ -77,3 +77,21 @@ def test_workers_do_not_hold_the_parents_lock(tmp_path):
         assert forked.map_forked(lock_fd_closed, list(range(20)), 2, close_fds=(fd,)) == [True] * 20
     finally:
         os.close(fd)
+
+
+def _pid(_item) -> int:
+    return os.getpid()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_meanwhile_runs_once_here_and_its_failure_stops_the_class(workers):
+    ran = []
+    pids = forked.map_forked(_pid, list(range(30)), workers, meanwhile=lambda: ran.append(os.getpid()))
+    assert ran == [os.getpid()]
+    assert (set(pids) == {os.getpid()}) == (workers == 1)
+
+    def nbgrader_fails():
+        raise MercatiqueError("la commande « nbgrader generate_assignment » a échoué")
+
+    with pytest.raises(MercatiqueError, match="generate_assignment"):
+        forked.map_forked(_pid, list(range(30)), workers, meanwhile=nbgrader_fails)

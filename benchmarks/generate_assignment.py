@@ -53,7 +53,7 @@ A = "devoir-bench"
 
 # (owner, attribute, label): the steps of assign and release, timed where they are called
 STEPS = [
-    (assign_module, "_generate_release", "nbgrader generate_assignment (dans ce processus)"),
+    (assign_module, "_generate_release", "nbgrader generate_assignment (pendant le tirage)"),
     (assign_module, "class_parts", "élèves : tirage, textes, tableaux (en parallèle)"),
     (NotebookWriter, "__init__", "structure nbformat (validée une fois)"),
     (NotebookWriter, "writes", "sérialisation JSON des notebooks"),

@@ -108,6 +108,23 @@ def test_archives_one_per_student_named_for_the_teacher_by_class_and_for_everyon
     assert not (course.exports / "jupyter_eleves").exists()
 
 
+def test_archives_store_a_spreadsheet_as_it_is_and_deflate_the_notebook(course):
+    """An XLSX is already a zip: stored, not deflated again; the notebook text is deflated."""
+    import pandas as pd
+
+    from generators.spreadsheets import xlsx_bytes
+
+    folder = course.per_student_notebook("e1", A).parent
+    table = xlsx_bytes(pd.DataFrame({"jour": [1, 2], "appels": [5200, 4100]}), "journal")
+    (folder / "cas_journal.xlsx").write_bytes(table)
+    release(course, A, use_exchange=False)
+    with zipfile.ZipFile(course.exports / "distribution" / A / "BTS1 A" / "MARTIN Léa (e1).zip") as zf:
+        kinds = {info.filename: info.compress_type for info in zf.infolist()}
+        assert kinds == {f"{A}/{A}.ipynb": zipfile.ZIP_DEFLATED, f"{A}/cas_journal.xlsx": zipfile.ZIP_STORED}
+        assert zf.read(f"{A}/cas_journal.xlsx") == table
+        assert zf.read(f"{A}/{A}.ipynb") == course.per_student_notebook("e1", A).read_bytes()
+
+
 def test_archives_without_groups_have_no_class_level(course):
     (course.private / "roster.csv").write_text("id,last_name,first_name,email\ne1,Martin,Léa,\n", "utf-8")
     release(course, A, use_exchange=False)

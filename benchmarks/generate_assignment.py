@@ -7,7 +7,8 @@ Compares, on the same machine in one run:
 - plain `nbgrader generate_assignment` of the same source notebook plus writing its
   released notebook 300 times with nbformat (what stock nbgrader would need to hand
   every student a file),
-and prints both, their ratio, the time per student and where assign and release spend it.
+and prints both, their ratio, the time per student, where assign and release spend it,
+and each part of one student's work on one core (a sample of the class, drawn again).
 Times are wall clock and CPU (this process and its children): on a busy machine the CPU
 figures are the steadier ones.
 Run: .venv/bin/python -m benchmarks.generate_assignment [--students 300]
@@ -27,13 +28,18 @@ from pathlib import Path
 import nbformat
 
 from benchmarks.common import scratch_course
+from generators.authoring.catalogue import find_exercise
+from generators.authoring.variants import student_variant
 from generators.classroom import assign as assign_module
+from generators.classroom import forked
 from generators.classroom import release as release_module
 from generators.classroom import staging as staging_module
 from generators.classroom.assign import assign
-from generators.classroom.notebook import NotebookWriter
+from generators.classroom.notebook import NotebookWriter, personal_texts, plan_slots
 from generators.classroom.release import release
+from generators.classroom.setup_course import gradebook_students
 from generators.grading.nbgrader_cli import run_nbgrader
+from generators.outputs.spreadsheets import data_files
 
 # five distinct templates: three KPI exercises, one concept question, one pandas case
 EXERCISES = [
@@ -47,9 +53,8 @@ A = "devoir-bench"
 
 # (owner, attribute, label): the steps of assign and release, timed where they are called
 STEPS = [
-    (assign_module, "_generate_release", "nbgrader generate_assignment (en parallèle du tirage)"),
-    (assign_module, "student_variant", "tirage des variantes"),
-    (assign_module, "personal_texts", "textes de l'élève (Jinja, Markdown)"),
+    (assign_module, "_generate_release", "nbgrader generate_assignment (pendant le tirage)"),
+    (assign_module, "class_parts", "élèves : tirage, textes, tableaux (en parallèle)"),
     (NotebookWriter, "__init__", "structure nbformat (validée une fois)"),
     (NotebookWriter, "writes", "sérialisation JSON des notebooks"),
     (assign_module, "_write_staged", "écriture des notebooks"),
@@ -106,6 +111,28 @@ def write_copies(released: Path, target: Path, students: int) -> None:
         nbformat.write(nb, path)
 
 
+def per_student(course, count: int) -> dict[str, float]:
+    """Seconds per student of each part of `student_parts`, on one core (a sample of the class)."""
+    exercises = [find_exercise(e) for e in EXERCISES]
+    slots = plan_slots(exercises)
+    students = sorted(gradebook_students(course).values(), key=lambda s: s.id)[:count]
+    times: dict[str, float] = defaultdict(float)
+    for student in students:
+        start = time.perf_counter()
+        variants = {}
+        for ex in exercises:
+            variants[ex.id] = student_variant(ex, course.secret, A, student.id)
+            now = time.perf_counter()
+            times[f"tirage {ex.id}"] += now - start
+            start = now
+        personal_texts(student, variants, exercises, slots)
+        now = time.perf_counter()
+        times["textes de l'élève (Jinja, Markdown)"] += now - start
+        data_files(variants)
+        times["tableaux CSV et XLSX"] += time.perf_counter() - now
+    return {label: total / len(students) for label, total in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=300)
@@ -126,6 +153,7 @@ def main() -> None:
             run_nbgrader(course, "generate_assignment", A, "--force", plain=True)
         with measured(results, "writes"):
             write_copies(course.root / "release" / A / f"{A}.ipynb", folder / "copies", n)
+        sample = per_student(course, min(n, 60))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -135,7 +163,8 @@ def main() -> None:
 
     plain = tuple(a + b for a, b in zip(results["generate_assignment"], results["writes"], strict=True))
     ours = tuple(a + b for a, b in zip(results["assign"], results["release"], strict=True))
-    print(f"classe de {n} élèves, {len(EXERCISES)} exercices")
+    workers = forked.workers_for(n)
+    print(f"classe de {n} élèves, {len(EXERCISES)} exercices, {workers} processus pour les élèves")
     print(line("nbgrader generate_assignment seul", *results["generate_assignment"]))
     print(line(f"écriture de {n} notebooks (nbformat.write)", *results["writes"]))
     print(line("= nbgrader + écritures", *plain, per=True))
@@ -147,6 +176,10 @@ def main() -> None:
     print("où va le temps (horloge) :")
     for _, _, label in STEPS:
         print(f"  {label:<56}{steps[label]:7.2f} s   {steps[label] / n * 1000:6.1f} ms/élève")
+    print(f"par élève, sur un cœur (échantillon de {min(n, 60)}) :")
+    for label, seconds in sample.items():
+        print(f"  {label:<56}{seconds * 1000:6.2f} ms")
+    print(f"  {'= total':<56}{sum(sample.values()) * 1000:6.2f} ms")
 
 
 if __name__ == "__main__":

@@ -164,7 +164,7 @@ BEFORE_COMMIT = [
     ("freeze_exercises", 1),
     ("plan_slots", 1),
     ("source_notebook", 1),
-    ("run_nbgrader_staged", 1),
+    ("generate_assignment", 1),
     ("personal_texts", 3),
     ("csv_text", 1),
 ]
@@ -190,12 +190,14 @@ def test_a_failing_nbgrader_leaves_the_course_as_it_was(reference, tmp_path, mon
     root, before, _ = reference
     copy = tmp_path / "cours"
     shutil.copytree(root, copy)
-    real = assign_module.run_nbgrader_staged
+    real = assign_module.staged_config
 
-    def unreachable_gradebook(stage, *args):
-        return real(stage, *args, "--CourseDirectory.db_url=postgresql://x@/absente?host=/nulle/part")
+    def unreachable_gradebook(course, stage):
+        config = real(course, stage)
+        config.CourseDirectory.db_url = "postgresql://x@/absente?host=/nulle/part"
+        return config
 
-    monkeypatch.setattr(assign_module, "run_nbgrader_staged", unreachable_gradebook)
+    monkeypatch.setattr(assign_module, "staged_config", unreachable_gradebook)
     with pytest.raises(MercatiqueError, match="nbgrader generate_assignment"):
         assign(open_course(copy), A, OTHER)
     assert differences(before, course_state(copy)) == []

@@ -15,6 +15,7 @@ from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError
 
+import generators
 from generators.classroom.course import open_course
 from generators.classroom.exchange import PersonalFetchAssignment, PersonalList, complete_feedback_folder
 from generators.classroom.release import configure_course, release, release_feedback
@@ -108,6 +109,23 @@ def test_archives_one_per_student_named_for_the_teacher_by_class_and_for_everyon
     assert not (course.exports / "jupyter_eleves").exists()
 
 
+def test_archives_store_a_spreadsheet_as_it_is_and_deflate_the_notebook(course):
+    """An XLSX is already a zip: stored, not deflated again; the notebook text is deflated."""
+    import pandas as pd
+
+    from generators.outputs.spreadsheets import xlsx_bytes
+
+    folder = course.per_student_notebook("e1", A).parent
+    table = xlsx_bytes(pd.DataFrame({"jour": [1, 2], "appels": [5200, 4100]}), "journal")
+    (folder / "cas_journal.xlsx").write_bytes(table)
+    release(course, A, use_exchange=False)
+    with zipfile.ZipFile(course.exports / "distribution" / A / "BTS1 A" / "MARTIN Léa (e1).zip") as zf:
+        kinds = {info.filename: info.compress_type for info in zf.infolist()}
+        assert kinds == {f"{A}/{A}.ipynb": zipfile.ZIP_DEFLATED, f"{A}/cas_journal.xlsx": zipfile.ZIP_STORED}
+        assert zf.read(f"{A}/cas_journal.xlsx") == table
+        assert zf.read(f"{A}/{A}.ipynb") == course.per_student_notebook("e1", A).read_bytes()
+
+
 def test_archives_without_groups_have_no_class_level(course):
     (course.private / "roster.csv").write_text("id,last_name,first_name,email\ne1,Martin,Léa,\n", "utf-8")
     release(course, A, use_exchange=False)
@@ -189,18 +207,14 @@ def test_the_teachers_own_nbgrader_release_assignment_hands_out_personal_noteboo
 
 
 def test_a_course_made_before_the_stage_subpackages_still_releases_through_its_old_config(course, tmp_path):
-    """Its nbgrader_config.py names generators.exchange, .due and .nbgrader_ext (the modules'
-    places until they moved to classroom/ and grading/): nbgrader still loads every plug-in."""
+    """Its nbgrader_config.py names the plug-in modules by their places before they moved to
+    classroom/ and grading/ (generators.MOVED): nbgrader still loads every plug-in."""
     path = course.root / "nbgrader_config.py"
-    old_names = {
-        "generators.classroom.exchange": "generators.exchange",
-        "generators.classroom.due": "generators.due",
-        "generators.grading.nbgrader_ext": "generators.nbgrader_ext",
-    }
     text = path.read_text("utf-8")
-    for new, old in old_names.items():
+    for old, new in generators.MOVED.items():
         assert new in text
         text = text.replace(new, old)
+    assert "generators.classroom" not in text and "generators.grading" not in text
     path.write_text(text, "utf-8")
     exchange = tmp_path / "ex"
     assert configure_course(course, str(exchange))  # only the exchange folder changes

@@ -94,9 +94,9 @@ def _draw_params(exercise: Exercise, stream: Stream) -> dict[str, Any]:
     return params
 
 
-def _number(source: str, context: dict[str, Any]) -> float:
+def _number(source: str, context: dict[str, Any], memo: dict[str, Any]) -> float:
     try:
-        value = float(evaluate(source, context))
+        value = float(evaluate(source, context, memo))
     except (ZeroDivisionError, OverflowError, ValueError):
         raise _Redraw from None
     if not math.isfinite(value):
@@ -104,11 +104,13 @@ def _number(source: str, context: dict[str, Any]) -> float:
     return value
 
 
-def _number_question(q: Question, context: dict[str, Any]) -> tuple[float, tuple[Diagnosis, ...]]:
-    answer = _number(q.answer, context)
+def _number_question(
+    q: Question, context: dict[str, Any], memo: dict[str, Any]
+) -> tuple[float, tuple[Diagnosis, ...]]:
+    answer = _number(q.answer, context, memo)
     diagnoses = []
     for mistake in q.mistakes:
-        wrong = _number(mistake.formula, context)
+        wrong = _number(mistake.formula, context, memo)
         # a mistake must be told apart from the answer (or it would be graded right)
         # and from the other mistakes (or its diagnosis would be ambiguous)
         if any(
@@ -119,13 +121,13 @@ def _number_question(q: Question, context: dict[str, Any]) -> tuple[float, tuple
     return answer, tuple(diagnoses)
 
 
-def _choice_question(q: Question, context: dict[str, Any], stream: Stream):
+def _choice_question(q: Question, context: dict[str, Any], stream: Stream, memo: dict[str, Any]):
     order = stream.shuffled(q.options) if q.shuffle else list(q.options)
     rendered = []
     for letter, option in zip(string.ascii_uppercase, order, strict=False):
         correct = option.correct
         if isinstance(correct, str):
-            correct = bool(evaluate(correct, context))
+            correct = bool(evaluate(correct, context, memo))
         rendered.append(
             RenderedOption(
                 letter,
@@ -142,9 +144,11 @@ def _choice_question(q: Question, context: dict[str, Any], stream: Stream):
 
 def _attempt(exercise: Exercise, stream: Stream) -> Variant:
     params = _draw_params(exercise, stream)
+    # from here on the names keep their values: formulas share their common steps
+    memo: dict[str, Any] = {}
     for source in exercise.constraints:
         try:
-            if not evaluate(source, params):
+            if not evaluate(source, params, memo):
                 raise _Redraw
         except ZeroDivisionError:
             raise _Redraw from None
@@ -154,13 +158,13 @@ def _attempt(exercise: Exercise, stream: Stream) -> Variant:
     context = dict(params)
     for q in exercise.questions:
         if q.kind == "number":
-            answers[q.id], diagnoses[q.id] = _number_question(q, context)
+            answers[q.id], diagnoses[q.id] = _number_question(q, context, memo)
         elif q.written:
             # the model answer with this variant's numbers (it may quote earlier answers)
             answers[q.id] = render_text(q.model_answer, {**context, "answers": answers}).strip()
             diagnoses[q.id] = ()
         else:
-            answers[q.id], options[q.id] = _choice_question(q, context, stream)
+            answers[q.id], options[q.id] = _choice_question(q, context, stream, memo)
             diagnoses[q.id] = ()
     return Variant(exercise, params, answers, diagnoses, options)
 

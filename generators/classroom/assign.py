@@ -15,11 +15,9 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -27,6 +25,7 @@ import nbformat
 from generators.authoring.catalogue import Exercise, find_exercise, load_exercise
 from generators.authoring.render import python_literal
 from generators.authoring.variants import student_variant
+from generators.classroom import forked
 from generators.classroom.course import Course, check_assignment_name, csv_text, write_atomic
 from generators.classroom.due import (
     describe_penalty,
@@ -36,6 +35,7 @@ from generators.classroom.due import (
     parse_penalty,
     utc_naive,
 )
+from generators.classroom.nbgrader_generate import generate_assignment, scratch_gradebook
 from generators.classroom.notebook import (
     WRITTEN_STUB,
     NotebookWriter,
@@ -220,16 +220,13 @@ def build_assignment(
         source_rel = f"source/{A}/{A}.ipynb"
         write_atomic(new / source_rel, nbformat.writes(source_notebook(A, exercises, slots)))
         ordered = sorted(students.values(), key=lambda s: s.id)
-        # nbgrader builds the released notebook in its own process (the second core) while
-        # this one draws every student's variants and texts, which do not depend on it
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            nbgrader_done = pool.submit(_generate_release, course, stage)
-            parts = []
-            for done, student in enumerate(ordered, start=1):
-                parts.append(student_parts(course.secret, A, exercises, slots, student))
-                if progress:
-                    progress(done, len(ordered))
-            nbgrader_done.result()
+        # nbgrader builds the released notebook here (mostly waiting on its gradebook's disk
+        # writes) while the workers draw every student's variants and texts, which do not
+        # depend on it
+        parts = class_parts(
+            course.secret, A, exercises, slots, ordered, progress,
+            close_fds=(stage.lock_fd,), meanwhile=lambda: _generate_release(course, stage),
+        )  # fmt: skip
         writer = NotebookWriter(nbformat.read(new / "release" / A / f"{A}.ipynb", as_version=4))
 
         key_rows = []
@@ -311,37 +308,25 @@ def _archive_plan(course: Course, assignment: str, archive: str) -> dict[str, st
     return moves
 
 
-def _generate_release(course: Course, stage: Staging) -> None:
-    """nbgrader generate_assignment inside the staging folder, on a scratch gradebook.
+def staged_config(course: Course, stage: Staging):
+    """The course's nbgrader config, pointed at the staging folder and a scratch gradebook.
 
     The real gradebook is written only after the commit point (`record_in_gradebook`),
     from the cells nbgrader saved in the scratch one.
     """
-    shutil.copy(course.root / "nbgrader_config.py", stage.new / "nbgrader_config.py")
-    try:
-        run_nbgrader_staged(
-            stage,
-            "generate_assignment",
-            stage.name,
-            "--force",
-            f"--ClearSolutions.text_stub={WRITTEN_STUB}",  # written answers (courses made before them)
-            f"--CourseDirectory.root={stage.new}",
-            f"--CourseDirectory.db_url=sqlite:///{stage.path / 'scratch.db'}",
-        )
-    finally:
-        (stage.new / "nbgrader_config.py").unlink(missing_ok=True)
+    from generators.classroom.release import course_config
+
+    config = course_config(course)
+    config.CourseDirectory.root = str(stage.new)
+    config.CourseDirectory.assignment_id = stage.name
+    config.CourseDirectory.db_url = scratch_gradebook(stage.path / "scratch.db", course.db_url)
+    config.ClearSolutions.text_stub = WRITTEN_STUB  # written answers (courses made before them)
+    return config
 
 
-def run_nbgrader_staged(stage: Staging, *args: str) -> str:
-    """`nbgrader ARGS` in the staging folder, holding its lock: if `assign` is killed,
-    nbgrader finishes alone and the folder is cleaned only once it has exited."""
-    command = [sys.executable, "-m", "generators.launch", "nbgrader", *args]
-    result = subprocess.run(command, cwd=stage.new, capture_output=True, text=True, pass_fds=(stage.lock_fd,))
-    log = result.stdout + result.stderr
-    if result.returncode != 0:
-        tail = "\n".join(log.strip().splitlines()[-25:])
-        raise MercatiqueError(f"la commande « nbgrader {' '.join(args[:2])} » a échoué :\n{tail}")
-    return log
+def _generate_release(course: Course, stage: Staging) -> None:
+    """nbgrader generate_assignment of the staged source, in this process (`nbgrader_generate`)."""
+    generate_assignment(staged_config(course, stage))
 
 
 def record_in_gradebook(course: Course, stage_path: Path, info: dict) -> None:
@@ -430,6 +415,37 @@ def student_parts(
     variants = {ex.id: student_variant(ex, secret, assignment, student.id) for ex in exercises}
     texts = personal_texts(student, variants, exercises, slots)
     return texts, _key_rows(student.id, variants, slots), data_files(variants)
+
+
+def class_parts(
+    secret: str,
+    assignment: str,
+    exercises: list[Exercise],
+    slots: list[Slot],
+    students: list,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    workers: int | None = None,
+    close_fds: tuple[int, ...] = (),
+    meanwhile: Callable[[], None] | None = None,
+) -> list[tuple[dict, list[tuple], dict[str, str | bytes]]]:
+    """`student_parts` of every student, in order, on the machine's cores (`forked`);
+    `workers`: how many processes (default: as many as the class and the cores allow);
+    `meanwhile`: run here while the workers compute."""
+    done = 0
+
+    def advanced(count: int) -> None:
+        nonlocal done
+        for _ in range(count):
+            done += 1
+            if progress:
+                progress(done, len(students))
+
+    task = partial(student_parts, secret, assignment, exercises, slots)
+    workers = forked.workers_for(len(students)) if workers is None else workers
+    return forked.map_forked(
+        task, students, workers, close_fds=close_fds, on_done=advanced, meanwhile=meanwhile
+    )
 
 
 def student_release(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from json.encoder import encode_basestring
 
 import nbformat
@@ -312,6 +313,18 @@ def _cell_key(cell) -> tuple[str, str, str] | None:
 PERSONAL_ROLES = ("header", "statement", "given", "answer", "prompt")
 
 
+@lru_cache(maxsize=256)
+def _french(text: str) -> str:
+    """typography.markdown of a text the same for the whole class (kept for the next student)."""
+    return typography.markdown(text)
+
+
+@lru_cache(maxsize=256)
+def _heading(number: int, title: str, points: float) -> str:
+    """An exercise's title and points, the same for the whole class."""
+    return f"{_french(f'## Exercice {number} : {title}')}\n\n*{render.points_label(points)}*"
+
+
 def personal_texts(
     student: Student, variants: dict[str, Variant], exercises: list[Exercise], slots: list[Slot]
 ) -> dict[tuple[str, str, str], str]:
@@ -321,11 +334,10 @@ def personal_texts(
     texts = {("header", "", ""): f"**Élève :** {student.full_name} (identifiant `{student.id}`)"}
     for number, ex in enumerate(exercises, start=1):
         variant = variants[ex.id]
-        heading = typography.markdown(f"## Exercice {number} : {ex.title}")
-        statement = f"{heading}\n\n*{render.points_label(ex.points)}*\n\n{render.statement(variant)}"
+        statement = f"{_heading(number, ex.title, ex.points)}\n\n{render.statement(variant)}"
         notice = spreadsheet_notice(variant)
         if notice:
-            statement += f"\n\n{typography.markdown(notice)}"
+            statement += f"\n\n{_french(notice)}"
         texts[("statement", ex.id, "")] = statement
         if ex.given:
             texts[("given", ex.id, "")] = render.given_code(variant)

@@ -45,17 +45,23 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     worksheet = workbook.add_worksheet(sheet[:31])
     bold = workbook.add_format({"bold": True})
     worksheet.write_row(0, 0, [str(c) for c in frame.columns], bold)
-    for row, values in enumerate(frame.itertuples(index=False), start=1):
-        worksheet.write_row(row, 0, [None if pd.isna(v) else _plain(v) for v in values])
-    for i, name in enumerate(frame.columns):  # wide enough to read the header
-        width = max(len(str(name)), *(len(str(v)) for v in frame[name].head(50))) + 2
+    columns = [frame[name].tolist() for name in frame.columns]  # Python scalars, column by column
+    for row, values in enumerate(zip(*columns, strict=True), start=1):
+        worksheet.write_row(row, 0, [_cell(v) for v in values])
+    for i, (name, values) in enumerate(zip(frame.columns, columns, strict=True)):  # wide enough to read
+        width = max(len(str(name)), *(len(str(v)) for v in values[:50])) + 2
         worksheet.set_column(i, i, min(width, 60))
     workbook.close()
     return buffer.getvalue()
 
 
-def _plain(value):
-    """numpy scalars as the Python numbers XlsxWriter writes as numbers."""
+def _cell(value):
+    """An empty cell for a missing value; numpy scalars as the Python numbers XlsxWriter
+    writes as numbers (ints and strings, most cells, skip both checks)."""
+    if isinstance(value, (int, str)):
+        return value
+    if pd.isna(value):
+        return None
     return value.item() if hasattr(value, "item") else value
 
 

@@ -8,6 +8,7 @@ table is the same on every machine, and it returns plain ints, floats and string
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Callable, Sequence
@@ -38,7 +39,9 @@ def draw_rows(stream: Stream, rows: int | Sequence[int]) -> int:
     return stream.integer(low, high)
 
 
+@functools.cache
 def _load_all() -> None:
+    """Import every generator module once (build is called for every student)."""
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
 

@@ -23,7 +23,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from . import formatting, typography
+from . import book_chrome, formatting, typography
 from .catalogue_folders import exercise_folders
 from .course import write_atomic
 
@@ -235,4 +235,5 @@ def setup(app: Sphinx) -> dict:
     app.add_js_file("selfcheck.js")
     app.add_css_file("selfcheck.css")
     app.add_css_file("chapters.css")
+    book_chrome.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -38,7 +38,7 @@ MATHJAX_COMPONENT = "tex-chtml.js"
 MATHJAX_FONTS = "output/chtml/fonts/woff-v2"
 ICONS_CSS = "mq-icons.css"
 SOURCE_MAP_COMMENT = re.compile(
-    r"\n?(?://# sourceMappingURL=\S+|/\*# sourceMappingURL=\S+ \*/)[ \t]*(?=\n|$)"
+    r"\n?(?://# sourceMappingURL=\S+|/\*# sourceMappingURL=[^*]*\*/)[ \t]*(?=\n|$)"
 )
 
 
@@ -117,8 +117,7 @@ def icons_css(names: set[str], icons: dict[str, tuple[int, int, str]]) -> str:
     for name in sorted(names):
         width, height, path = icons[name]
         svg = (
-            f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}'>"
-            f"<path d='{path}'/></svg>"
+            f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}'><path d='{path}'/></svg>"
         )
         url = 'url("data:image/svg+xml,' + quote(svg, safe="/:=' ") + '")'
         rules.append(

@@ -1,4 +1,4 @@
-// Scroll regions of a page (wide tables, long formulas): reachable with the keyboard only
+// Scroll regions of a page (wide tables, long formulas, notebook outputs): reachable with the keyboard only
 // when they do not fit, and a table that does not fit shows the hint written above it.
 (() => {
   "use strict";
@@ -8,7 +8,7 @@
       const box = wide.querySelector(".pst-scrollable-table-container");
       if (box) wide.classList.toggle("mq-overflowing", overflowing(box));
     });
-    document.querySelectorAll("div.math").forEach((box) => {
+    document.querySelectorAll("div.math, div.cell_output > .output").forEach((box) => {
       if (overflowing(box)) box.tabIndex = 0;
       else box.removeAttribute("tabindex");
     });

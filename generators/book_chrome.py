@@ -7,7 +7,7 @@ Registered from `generators.book_ext.setup`. What it does, and why:
 - no source maps in the site (3 MB nobody reading the course uses);
 - no Font Awesome script (1.5 MB on every page): the theme's few icons are drawn by a
   small generated style sheet (`mq-icons.css`, SVG paths taken from the theme's own
-  Font Awesome bundle at build time);
+  Font Awesome bundle at build time), and its web font is cut to the admonitions' glyphs;
 - French texts where the themes hard-code English (template overrides in
   `book_templates/`), no doubled title on the home page;
 - wide tables and long formulas scroll inside themselves, labelled, with a visible hint
@@ -148,6 +148,34 @@ def draw_icons(outdir: Path) -> None:
         path.unlink()
 
 
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def subset_icon_font(outdir: Path) -> None:
+    """Font Awesome's solid web font (156 kB, loaded by every page for the admonitions'
+    icons) cut down to the glyphs the theme's style sheets name as characters (its
+    `--pst-icon-*` variables); the icons of the page chrome are drawn by `mq-icons.css`."""
+    from fontTools import subset
+
+    used = set()
+    for sheet in outdir.glob("_static/**/*.css"):
+        used |= set(PRIVATE_USE.findall(sheet.read_text(encoding="utf-8", errors="replace")))
+    fonts = outdir / "_static" / "vendor" / "fontawesome" / "webfonts"
+    for font in [*fonts.glob("fa-solid-900.woff2"), *fonts.glob("fa-solid-900.ttf")]:
+        options = subset.Options()
+        options.flavor = "woff2" if font.suffix == ".woff2" else None
+        options.layout_features = ["*"]
+        loaded = subset.load_font(str(font), options)
+        if len(loaded.getGlyphOrder()) < 100:
+            continue  # already cut by an earlier build
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(ord(c) for c in used))
+        subsetter.subset(loaded)
+        partial = font.with_name(font.name + ".tmp")
+        subset.save_font(loaded, str(partial), options)
+        partial.replace(font)
+
+
 def _finished(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -155,6 +183,7 @@ def _finished(app: Sphinx, exception) -> None:
     ship_mathjax(outdir)
     drop_source_maps(outdir)
     draw_icons(outdir)
+    subset_icon_font(outdir)
 
 
 # --- page context ----------------------------------------------------------------------

@@ -152,16 +152,16 @@ PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
 def subset_icon_font(outdir: Path) -> None:
-    """Font Awesome's solid web font (156 kB, loaded by every page for the admonitions'
-    icons) cut down to the glyphs the theme's style sheets name as characters (its
-    `--pst-icon-*` variables); the icons of the page chrome are drawn by `mq-icons.css`."""
+    """Font Awesome's web fonts (the solid one, 156 kB, loaded by every page for the
+    admonitions' icons) cut down to the glyphs the theme's style sheets name as characters
+    (its `--pst-icon-*` variables); the icons of the page chrome are drawn by `mq-icons.css`."""
     from fontTools import subset
 
     used = set()
     for sheet in outdir.glob("_static/**/*.css"):
         used |= set(PRIVATE_USE.findall(sheet.read_text(encoding="utf-8", errors="replace")))
     fonts = outdir / "_static" / "vendor" / "fontawesome" / "webfonts"
-    for font in [*fonts.glob("fa-solid-900.woff2"), *fonts.glob("fa-solid-900.ttf")]:
+    for font in [*fonts.glob("fa-*.woff2"), *fonts.glob("fa-*.ttf")]:
         options = subset.Options()
         options.flavor = "woff2" if font.suffix == ".woff2" else None
         options.layout_features = ["*"]

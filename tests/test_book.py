@@ -236,6 +236,8 @@ def test_chapter_pages_fit_a_phone_screen(html, browser):
     page = browser.new_page(viewport={"width": 360, "height": 800})
     wide = {}
     for path in pages(html):
+        if path == html / "index.html":
+            continue  # a redirect to book/index.html
         page.goto(path.as_uri(), wait_until="load")
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 360:

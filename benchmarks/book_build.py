@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.page_weight import folder_size, page_files
+from benchmarks.page_weight import exercise_data_size, folder_size, page_files
 from generators.book.build import PROJECT_ROOT, build_book
 
 EDITED = "book/parcours-client.md"
@@ -59,6 +59,7 @@ def main() -> None:
         site = folder_size(html)
         page = html / Path(EDITED).with_suffix(".html")
         files = page_files(page, html)
+        data = exercise_data_size(page)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"construction complète (notebooks exécutés)   : {full[0]:6.1f} s   (CPU {full[1]:6.1f} s)")
@@ -74,6 +75,7 @@ def main() -> None:
         by_kind[kind] += size
     total = sum(files.values())
     print(f"octets chargés par la page {page.name} : {_mb(total)} en {len(files)} fichiers")
+    print(f"  dont données des exercices {_mb(data)}, hors données : {_mb(total - data)}")
     for kind, size in by_kind.most_common():
         print(f"  {kind:<20} {_mb(size)}")
     print("  (sans les fichiers que MathJax charge lui-même, sur une page qui contient des formules)")

@@ -64,3 +64,12 @@ def page_files(page: Path, root: Path) -> dict[Path, int]:
 
 def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+EXERCISE_DATA = re.compile(r'<script\b[^>]*\bclass="mq-data"[^>]*>(.*?)</script>', re.S)
+
+
+def exercise_data_size(page: Path) -> int:
+    """Bytes of the page's self-check data (the variants of its exercises, in JSON)."""
+    text = page.read_text(encoding="utf-8")
+    return sum(len(m.group(1).encode("utf-8")) for m in EXERCISE_DATA.finditer(text))

@@ -50,8 +50,11 @@ AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "ax
 SERIOUS = ("serious", "critical")
 
 
-def axe_violations(page, impacts=SERIOUS) -> list[dict]:
+def axe_violations(page, impacts=SERIOUS, context=None) -> list[dict]:
     """axe-core's violations of the page as loaded, keeping the given impacts.
+
+    `context`: axe's context, e.g. `{"exclude": [[".mq-selfcheck"]]}` to leave out parts
+    checked by their own tests (the whole document when None).
 
     axe-core comes from the npm registry (`make node-deps`): it is injected from the
     project's node_modules, so the check works with the network cut.
@@ -59,7 +62,10 @@ def axe_violations(page, impacts=SERIOUS) -> list[dict]:
     if not AXE.exists():
         raise RuntimeError(f"axe-core is missing ({AXE}): run `make node-deps`")
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    result = page.evaluate(
+        "async (context) => (await axe.run(context || document, {resultTypes: ['violations']})).violations",
+        context,
+    )
     return [
         {
             "id": v["id"],

@@ -144,9 +144,32 @@ def test_glossary_defines_each_term_once_and_chapters_link_to_it(html):
 
 
 def test_ui_is_french(html):
+    """The theme's texts and labels are French on every page (the themes hard-code some
+    English), the configured footer line is there, the author line reads as French, the
+    home page's title is the book's once, sections are not numbered twice and charts have
+    real alternative text."""
     text = (html / "book" / "parcours-client.html").read_text(encoding="utf-8")
     assert 'lang="fr"' in text
     assert "Rechercher" in text
+    assert "Par les auteurs du cahier" in text
+    assert "Cours libre de mercatique numérique" in text  # extra_footer of _config.yml
+    english = re.compile(
+        r'(?:title|aria-label|placeholder|alt)="(?:Toggle[^"]*|Main|Search[^"]*|Back to top'
+        r'|Skip to main content|Download[^"]*|Print[^"]*|Theme|Light|Dark|Previous|Next'
+        r'|Contents|On this page)"'
+    )
+    for page in pages(html):
+        markup = page.read_text(encoding="utf-8")
+        assert not english.findall(markup), (page.name, english.findall(markup))
+        assert "Par Les " not in markup, page.name
+        # « 1.3.1. 1. La reconnaissance du besoin »: a heading numbered by hand and by Sphinx
+        assert not re.search(r'section-number">[\d.]+ </span>\d+\. ', markup), page.name
+        for alt in re.findall(r'<img [^>]*alt="([^"]*)"', markup):
+            assert len(alt.split()) >= 8 and not re.search(r"\.(png|svg|jpe?g)$", alt), (page.name, alt)
+    home = (html / "book" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>\s*Mercatique numérique\s*</title>", home)
+    charts = (html / "book" / "mesure-efficacite.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<img [^>]*alt="(?:Diagramme|Courbe)', charts)) == 2
 
 
 # What the typography pass must leave no trace of in a page's text: a straight apostrophe
@@ -208,14 +231,13 @@ def test_synthesis_diagrams_are_local_svg_drawn_on_the_page_background_in_dark_t
 
 
 def test_chapter_pages_fit_a_phone_screen(html, browser):
-    """At 360 px no chapter is wider than the screen: a case study's many-column table
-    scrolls inside its exercise. (The teachers' page, with its unwrapped commands, is
-    issue #12's.)"""
+    """At 360 px no page is wider than the screen: wide tables and formulas scroll inside
+    themselves, inline code (the teachers' page's commands) wraps."""
     page = browser.new_page(viewport={"width": 360, "height": 800})
     wide = {}
-    for path in sorted((html / "book").glob("*.html")):
-        if path.name == "enseignants.html":
-            continue
+    for path in pages(html):
+        if path == html / "index.html":
+            continue  # a redirect to book/index.html
         page.goto(path.as_uri(), wait_until="load")
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 360:

@@ -225,6 +225,12 @@ class Visit:
         self.context.close()
 
 
+def run_all(page):
+    """Menu Exécution › Exécuter toutes les cellules, as the notebooks tell students."""
+    page.locator('.lm-MenuBar-itemLabel:text-is("Exécution")').first.click()
+    page.locator('.lm-Menu-itemLabel:text-is("Exécuter toutes les cellules")').first.click()
+
+
 @pytest.mark.slow
 def test_kernel_starts_offline_and_a_kpi_cell_runs(served, chromium, tmp_path):
     from tests.browser import Screenshots
@@ -265,17 +271,15 @@ def test_practice_check_runs_in_the_page(served, chromium, tmp_path):
     visit = Visit(chromium)
     try:
         page = visit.open(f"{base}/lab/index.html?path={lite.EXERCISES_FOLDER}/{PLAIN}.ipynb")
-        page.locator(".jp-Notebook .jp-CodeCell").first.locator(".cm-content").focus()
-        page.keyboard.press("Escape")
-        for i in range(answer_at):  # the helpers and the given numbers
-            visit.run_cell(i) if code[i].source.strip() and not code[i].source.startswith("#  ") else None
         cell = page.locator(".jp-Notebook .jp-CodeCell").nth(answer_at)
+        cell.scroll_into_view_if_needed()
         cell.locator(".cm-content").focus()
-        page.keyboard.press("Enter")
         page.keyboard.press("Control+a")
         page.keyboard.type(f"{q.variable} = {variant.answers[q.id]!r}")
-        page.keyboard.press("Shift+Enter")
-        verdict = visit.run_cell(check_at)
+        run_all(page)
+        check = page.locator(".jp-Notebook .jp-CodeCell").nth(check_at)
+        check.locator(".jp-OutputArea-output").first.wait_for(timeout=180_000)
+        verdict = check.locator(".jp-OutputArea").inner_text()
         shots = Screenshots(tmp_path / "captures")
         shots.take(page, "exercice-verifie")
         assert "Juste" in verdict, verdict
@@ -326,29 +330,27 @@ def test_notebook_saved_by_jupyterlite_is_graded(served, chromium, tmp_path):
         page = visit.page
         page.goto(f"{base}/lab/index.html")
         page.wait_for_selector(".jp-DirListing-item", timeout=120_000)
+        page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=120_000)
         with page.expect_file_chooser() as chooser:
             page.locator(
-                '[data-jp-item-name="upload"] button, button[title="Charger des fichiers"]'
+                '[data-jp-item-name="uploader"] jp-button, [title="Charger des fichiers"]'
             ).first.click()
         chooser.value.set_files(str(upload))
         page.locator(f'.jp-DirListing-item[title*="{A}.ipynb"]').first.wait_for(timeout=60_000)
         page.locator(f'.jp-DirListing-item[title*="{A}.ipynb"]').first.dblclick()
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
-        page.locator(".jp-Notebook .jp-CodeCell").first.locator(".cm-content").focus()
-        page.keyboard.press("Escape")
-        # Run › Run all cells, by its command (the menu item's keyboard route differs by locale)
-        page.locator('li[role="menuitem"] >> text=/^Exécution$/').first.click()
-        page.locator("text=Exécuter toutes les cellules").first.click()
-        page.locator("text=Réponse enregistrée").first.wait_for(timeout=180_000)
+        page.wait_for_timeout(2000)  # let the notebook become the active document
+        run_all(page)
+        page.locator(".jp-OutputArea-output", has_text="Réponse enregistrée").first.wait_for(timeout=180_000)
         page.wait_for_function(
             "[...document.querySelectorAll('.jp-InputArea-prompt')].every(p => !p.textContent.includes('*'))",
             timeout=180_000,
         )
         page.keyboard.press("Control+s")
         page.wait_for_timeout(1000)
-        page.locator('li[role="menuitem"] >> text=/^Fichier$/').first.click()
+        page.locator('.lm-MenuBar-itemLabel:text-is("Fichier")').first.click()
         with page.expect_download() as download:
-            page.locator("text=/^Télécharger$/").first.click()
+            page.locator('.lm-Menu-itemLabel:text-is("Télécharger")').first.click()
         saved = tmp_path / "telecharge.ipynb"
         download.value.save_as(saved)
         assert visit.outside == [] and visit.errors == []

@@ -223,7 +223,7 @@ except ImportError:
     except Exception:
         pandas = None
 if pandas is None:
-    print("pandas n'a pas pu être chargé (pas de connexion Internet ?)\\u00a0: cet exercice ne peut "
+    print("pandas n'a pas pu être chargé (pas de connexion Internet\\u202f?)\\u00a0: cet exercice ne peut "
           "pas s'exécuter ici. Faites-le dans JupyterLab (au lycée, sur le serveur de la classe) "
           "ou avec un tableur, ou revenez ici une fois connecté.")
 else:
@@ -312,7 +312,8 @@ def welcome_notebook(exercises: list[tuple[Exercise, bool]]) -> nbformat.Noteboo
         "2. Répondez dans les cellules de réponse et exécutez toutes les cellules (menu "
         "**Exécution › Exécuter toutes les cellules**).\n"
         "3. Quand vous avez fini, enregistrez (Ctrl+S) puis téléchargez-le : menu **Fichier › "
-        "Télécharger**. C'est ce fichier que vous rendez à votre enseignant, comme d'habitude.\n\n"
+        "Download** (ce mot reste en anglais). C'est ce fichier que vous rendez à votre "
+        "enseignant, comme d'habitude.\n\n"
         "Attention : le navigateur garde vos fichiers tant que vous n'effacez pas ses données. "
         "Téléchargez toujours votre travail avant de partir.\n\n"
         "## S'entraîner\n\n"

@@ -134,7 +134,7 @@ def test_welcome_lists_every_exercise_and_says_how_to_hand_in(tmp_path):
     assert {p.stem for p in (tmp_path / lite.EXERCISES_FOLDER).glob("*.ipynb")} == set(catalogue)
     welcome = nbformat.read(tmp_path / lite.WELCOME, as_version=4)
     text = "\n".join(c.source for c in welcome.cells)
-    assert "Charger des fichiers" in text and "Télécharger" in text
+    assert "Charger des fichiers" in text and "Fichier › Download" in text
     pandas_part = text.split("avec pandas", 1)[1]
     assert f"{lite.EXERCISES_FOLDER}/{PANDAS}.ipynb" in pandas_part
     assert f"{lite.EXERCISES_FOLDER}/{PLAIN}.ipynb" not in pandas_part
@@ -349,8 +349,10 @@ def test_notebook_saved_by_jupyterlite_is_graded(served, chromium, tmp_path):
         page.keyboard.press("Control+s")
         page.wait_for_timeout(1000)
         page.locator('.lm-MenuBar-itemLabel:text-is("Fichier")').first.click()
+        labels = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+        assert "Download" in labels, "/".join(labels)  # JupyterLite's own item, untranslated
         with page.expect_download() as download:
-            page.locator('.lm-Menu-itemLabel:text-is("Télécharger")').first.click()
+            page.locator('.lm-Menu-itemLabel:text-is("Download")').first.click()
         saved = tmp_path / "telecharge.ipynb"
         download.value.save_as(saved)
         assert visit.outside == [] and visit.errors == []

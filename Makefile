@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps hub-deps node-deps demo test test-fast lint book bench clean locale
+.PHONY: install system-deps hub-deps node-deps lite-deps lite serve demo test test-fast lint book bench clean locale
 
 install: $(STAMP)
 
@@ -79,7 +79,27 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-test: $(STAMP) system-deps hub-deps node-deps lint
+# The JupyterLite practice site (mercatique lite): Pyodide's core comes from the npm
+# package (node-deps); the kernel's start-up packages are pure-Python wheels from PyPI,
+# downloaded once by pip at the versions of generators/book/lite_wheels.txt (no network after).
+LITE_WHEELS := $(VENV)/share/mercatique/lite-wheels
+LITE_STAMP := $(LITE_WHEELS)/.installed-stamp
+
+lite-deps: $(LITE_STAMP)
+
+$(LITE_STAMP): $(STAMP) generators/book/lite_wheels.txt
+	mkdir -p $(LITE_WHEELS)
+	$(BIN)/python -m pip download --quiet --quiet --no-deps --only-binary=:all: --python-version 3.14 \
+	  -d $(LITE_WHEELS) -r generators/book/lite_wheels.txt
+	touch $(LITE_STAMP)
+
+lite: $(STAMP) node-deps lite-deps
+	$(BIN)/mercatique lite
+
+serve: $(STAMP)
+	$(BIN)/mercatique serve
+
+test: $(STAMP) system-deps hub-deps node-deps lite-deps lint
 	$(BIN)/pytest
 
 test-fast: $(STAMP)

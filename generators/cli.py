@@ -669,6 +669,50 @@ def book(full: bool) -> None:
 
 @main.command()
 @click.option(
+    "--sortie",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("_build/lite"),
+    show_default=True,
+    help="Dossier du site (remplacé en entier).",
+)
+def lite(output: Path) -> None:
+    """Construit le site d'entraînement JupyterLite (Python dans le navigateur, hors ligne)."""
+    from generators.book.lite import build_site
+
+    click.echo("Construction du site JupyterLite (sans réseau)…")
+    site = build_site(output)
+    click.echo(f"Site prêt dans {site} : lancez mercatique serve pour l'ouvrir dans le navigateur.")
+
+
+@main.command()
+@click.option("--port", type=int, default=8000, show_default=True, help="Port HTTP (sur 127.0.0.1).")
+@click.option(
+    "--dossier",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("_build"),
+    show_default=True,
+    help="Dossier qui contient html/ (le livre) et lite/ (le site).",
+)
+def serve(port: int, build_dir: Path) -> None:
+    """Sert le livre et le site d'entraînement en HTTP sur cet ordinateur (Ctrl+C pour arrêter)."""
+    from generators.book.serve import addresses, make_server
+
+    server = make_server(build_dir, port)
+    for label, url in addresses(build_dir, server.server_address[1]):
+        click.echo(f"{label} : {url}")
+    click.echo("Ctrl+C pour arrêter.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("\nServeur arrêté.")
+    finally:
+        server.server_close()
+
+
+@main.command()
+@click.option(
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),

@@ -11,11 +11,11 @@ import yaml
 from generators.authoring.catalogue import find_exercise, load_catalogue, load_exercise
 from generators.authoring.rounding import is_near_miss, near_values, tolerance_agrees
 from generators.authoring.variants import student_variant
-from generators.book.selfcheck import has_self_check, self_check_data
+from generators.book.selfcheck import self_check_data
 from generators.errors import MercatiqueError
 from generators.grading.verdicts import CORRECT, MISTAKE, WRONG, judge
 
-SELF_CHECKS = [ex for ex in load_catalogue().values() if has_self_check(ex)]
+SELF_CHECKS = list(load_catalogue().values())  # every exercise practises in the page
 
 
 def stated_decimals(hint: str) -> int:

@@ -7,6 +7,7 @@ templates as the graded notebooks and embedded in the page.
 
 from __future__ import annotations
 
+import ast
 import json
 from functools import cache
 from typing import Any
@@ -17,8 +18,11 @@ from generators.authoring import render, rounding, typography
 from generators.authoring.catalogue import Exercise
 from generators.authoring.expressions import render_text
 from generators.authoring.variants import preview_variant
+from generators.outputs import spreadsheets
 
 BOOK_SEEDS = range(1, 13)
+CASE_SEEDS = range(1, 7)
+"""A case study on data carries its tables (as CSV) in the page: six versions, not twelve."""
 
 
 @cache
@@ -30,13 +34,46 @@ def to_html(markdown: str) -> str:
     return typography.html(_markdown().render(markdown))
 
 
-DOCUMENTARY_TAG = "etude-documentaire"
-"""A documentary case study shows its small tables whole in its annexes: it works in the page."""
+def has_data(ex: Exercise) -> bool:
+    """A case study on a data set (pandas in the notebook; a table and a CSV in the page)."""
+    return any("dataset" in spec for spec in ex.parameters.values())
 
 
-def has_self_check(ex: Exercise) -> bool:
-    """Case studies on data need a notebook (pandas); the other templates work in the page."""
-    return DOCUMENTARY_TAG in ex.tags or not any("dataset" in spec for spec in ex.parameters.values())
+def _is_python(source: str) -> bool:
+    try:
+        ast.parse(source, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
+def csv_name(table: str, version: int) -> str:
+    """The downloaded file's name: the table and the version, no exercise identifier."""
+    return f"{table}_version-{version}.csv"
+
+
+def pandas_code(variant, version: int) -> str:
+    """The worked solution as pandas code that runs on the CSV files the page offers: the
+    tables read back, the exercise's formulas (plain pandas expressions) and each number
+    answer printed with the precision asked."""
+    ex = variant.exercise
+    tables = spreadsheets.tables(variant)
+    lines = ["import pandas as pd", ""]
+    for name in tables:
+        lines.append(f'{name} = pd.read_csv("{csv_name(name, version)}", sep=";", decimal=",")')
+    for name, spec in ex.parameters.items():
+        if name in tables or "dataset" in spec:
+            continue
+        formula = spec.get("formula")
+        if formula and _is_python(formula):
+            lines.append(f"{name} = {formula}")
+        else:
+            lines.append(f"{name} = {render.python_literal(variant.params[name])}")
+    for number, q in enumerate(ex.questions, start=1):
+        if q.kind == "number" and _is_python(str(q.answer)):
+            lines += ["", f"# Question {number}", f"{q.variable} = {q.answer}"]
+            lines.append(f'print("Question {number} :", round({q.variable}, {q.decimals}))')
+    return "\n".join(lines)
 
 
 def _question(variant, q) -> dict[str, Any]:
@@ -64,13 +101,23 @@ def _question(variant, q) -> dict[str, Any]:
     return item
 
 
-def variant_data(variant) -> dict[str, Any]:
-    """One variant as the self-check widget reads it (also what other outputs are compared with)."""
-    return {
+def variant_data(variant, version: int | None = None) -> dict[str, Any]:
+    """One variant as the self-check widget reads it (also what other outputs are compared
+    with). A case study on data adds its tables as CSV files and its pandas code."""
+    data = {
         "statement": to_html(render.statement(variant)),
         "questions": [_question(variant, q) for q in variant.exercise.questions],
         "solution": to_html(render.solution(variant)),
     }
+    if version is not None and has_data(variant.exercise):
+        data["files"] = [
+            {"name": csv_name(name, version), "csv": spreadsheets.csv_text(frame), "rows": len(frame)}
+            for name, frame in spreadsheets.tables(variant).items()
+        ]
+        code = pandas_code(variant, version)
+        intro = "**Le même calcul avec pandas**, sur le fichier téléchargé :"
+        data["solution"] += to_html(f"{intro}\n\n```python\n{code}\n```")
+    return data
 
 
 def rounding_texts(ex: Exercise) -> dict[str, dict[str, str]]:
@@ -88,12 +135,13 @@ def rounding_texts(ex: Exercise) -> dict[str, dict[str, str]]:
 
 def self_check_data(ex: Exercise) -> dict[str, Any]:
     """Every variant of the widget; `rounding` holds the texts keyed by a question's `decimals`."""
-    variants = [preview_variant(ex, seed) for seed in BOOK_SEEDS]
+    seeds = CASE_SEEDS if has_data(ex) else BOOK_SEEDS
+    variants = [preview_variant(ex, seed) for seed in seeds]
     return {
         "id": ex.id,
         "title": typography.text(ex.title),
         "rounding": rounding_texts(ex),
-        "variants": [variant_data(v) for v in variants],
+        "variants": [variant_data(v, version) for version, v in enumerate(variants, start=1)],
     }
 
 

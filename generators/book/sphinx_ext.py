@@ -74,7 +74,7 @@ def exercise_entry(folder: Path, cache_dir: Path) -> dict:
     except (OSError, ValueError):
         pass
     from generators.authoring.catalogue import load_exercise
-    from generators.book.selfcheck import has_self_check, self_check_html
+    from generators.book.selfcheck import self_check_html
 
     ex = load_exercise(folder)
     entry = {
@@ -82,7 +82,7 @@ def exercise_entry(folder: Path, cache_dir: Path) -> dict:
         "id": ex.id,
         "title": ex.title,
         "points": ex.points,
-        "html": self_check_html(ex) if has_self_check(ex) else None,
+        "html": self_check_html(ex),
     }
     cache_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(entry, ensure_ascii=False))
@@ -114,17 +114,12 @@ class ChapterExercises(SphinxDirective):
         self.state.nested_parse(StringList(lines), self.content_offset, container)
         result: list[nodes.Node] = [*container.children]
         for ex in exercises:
-            section = nodes.rubric(text=f"{ex['title']} ({formatting.number(ex['points'])} pts)")
-            result.append(section)
-            if ex["html"] is not None:
-                result.append(nodes.raw("", ex["html"], format="html"))
-            else:
-                result.append(
-                    nodes.paragraph(
-                        text="Étude de cas sur données (pandas) : elle se fait dans un notebook. "
-                        f"Identifiant pour l'enseignant : {ex['id']}."
-                    )
-                )
+            # a heading (h3) per exercise: screen-reader users jump from one to the next
+            title = nodes.rubric(text=f"{ex['title']} ({formatting.number(ex['points'])} pts)")
+            title["heading-level"] = title["level"] = 3  # Sphinx reads the first, MyST the second
+            title["classes"].append("mq-exercise-title")
+            result.append(title)
+            result.append(nodes.raw("", ex["html"], format="html"))
         return result
 
 

@@ -102,6 +102,24 @@
     return { ok: false, message: "Ce n'est pas la bonne valeur. Réessayez, ou affichez le corrigé." };
   }
 
+  /* A case study's tables of this version, as CSV files to open in a spreadsheet or with
+   * pandas: built in the page (a Blob), so the link works from file:// with no server. */
+  function downloads(files) {
+    var box = el("div", "mq-files");
+    box.appendChild(el("p", "mq-files-title", fr("Les données de cette version, à ouvrir dans un tableur ou avec pandas (CSV, séparateur point-virgule, virgule décimale) :")));
+    var list = el("ul");
+    files.forEach(function (file) {
+      var link = el("a", "mq-download", fr("Télécharger " + file.name + " (" + file.rows + " lignes)"));
+      link.href = URL.createObjectURL(new Blob([file.csv], { type: "text/csv;charset=utf-8" }));
+      link.download = file.name;
+      var item = el("li");
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -168,6 +186,7 @@
     statement.innerHTML = variant.statement;
     wrapTables(statement, "Tableau de l'énoncé");
     root.appendChild(statement);
+    if (variant.files && variant.files.length) root.appendChild(downloads(variant.files));
 
     /* how to round and the « Presque » message, once per precision in the exercise's data */
     function rounding(question) {

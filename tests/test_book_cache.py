@@ -34,6 +34,9 @@ def test_a_widget_is_drawn_once_then_reused_until_the_exercise_changes(tmp_path)
     assert again["title"].startswith("Nouveau")
 
 
-def test_a_case_study_has_no_widget(tmp_path):
+def test_a_case_study_on_data_has_a_widget_with_its_csv_files(tmp_path):
     entry = exercise_entry(exercises_dir() / "cas-fnac-faq", tmp_path)
-    assert entry["html"] is None and entry["id"] == "cas-fnac-faq"
+    assert entry["id"] == "cas-fnac-faq"
+    assert (
+        'data-exercise="cas-fnac-faq"' in entry["html"] and '"name": "journal_version-1.csv"' in entry["html"]
+    )

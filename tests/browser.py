@@ -77,3 +77,11 @@ def axe_violations(page, impacts=SERIOUS, context=None) -> list[dict]:
         for v in result
         if v["impact"] in impacts
     ]
+
+
+def book_loaded(page) -> None:
+    """Wait until the book page's self-checks are drawn: their data is inflated by the
+    browser after the page's DOMContentLoaded (selfcheck.js marks the page when done)."""
+    page.wait_for_function(
+        "document.documentElement.dataset.mqExercices === 'prets' || !document.querySelector('.mq-selfcheck')"
+    )

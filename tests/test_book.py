@@ -3,14 +3,15 @@ headless Chromium from file:// with every non-file request blocked and recorded.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from generators.book.build import PROJECT_ROOT
+from generators.book.selfcheck import decode_data
 from generators.book.sphinx_ext import glossary_entries
+from tests.browser import book_loaded
 
 pytestmark = pytest.mark.slow
 SHOTS = PROJECT_ROOT / "_build" / "screenshots"
@@ -38,6 +39,7 @@ class Visit:
         self.page.on("requestfailed", lambda r: self.failed.append(r.url))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(url, wait_until="load")
+        book_loaded(self.page)
 
     def _block(self, route):
         self.external.append(route.request.url)
@@ -86,7 +88,7 @@ def test_self_check_accepts_french_input_diagnoses_mistakes_and_changes_numbers(
     widget, data = next(
         (w, d)
         for w in visit.page.locator(".mq-selfcheck").all()
-        for d in [json.loads(w.locator("script.mq-data").text_content())]
+        for d in [decode_data(w.locator("script.mq-data").text_content())]
         if any(q["kind"] == "number" for q in d["variants"][0]["questions"])
     )
     version = int(re.search(r"Version (\d+)", widget.locator(".mq-count").text_content()).group(1))
@@ -117,7 +119,7 @@ def test_self_check_shows_a_written_question_with_its_model_answer_behind_the_to
         w
         for w in visit.page.locator(".mq-selfcheck").all()
         if any(q["kind"] == "written"
-               for q in json.loads(w.locator("script.mq-data").text_content())["variants"][0]["questions"])
+               for q in decode_data(w.locator("script.mq-data").text_content())["variants"][0]["questions"])
     )  # fmt: skip
     area = widget.locator("textarea.mq-written").first
     area.fill("Le community manager était en congé.")
@@ -214,6 +216,7 @@ def test_synthesis_diagrams_are_local_svg_drawn_on_the_page_background_in_dark_t
     for chapter in CHAPTERS:
         page = context.new_page()
         page.goto((html / "book" / f"{chapter}.html").as_uri(), wait_until="load")
+        book_loaded(page)
         assert page.evaluate("document.documentElement.dataset.theme") == "dark"
         diagram = page.locator("div.graphviz > object.graphviz, div.graphviz > img")
         assert diagram.count() == 1, chapter
@@ -239,6 +242,7 @@ def test_chapter_pages_fit_a_phone_screen(html, browser):
         if path == html / "index.html":
             continue  # a redirect to book/index.html
         page.goto(path.as_uri(), wait_until="load")
+        book_loaded(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 360:
             wide[path.name] = width
@@ -262,6 +266,7 @@ def test_self_check_text_is_readable_in_both_themes(html, browser, scheme):
     context.add_init_script(remembered)
     page = context.new_page()
     page.goto((html / "book" / "mesure-efficacite.html").as_uri(), wait_until="load")
+    book_loaded(page)
     assert page.evaluate("document.documentElement.dataset.theme") == scheme
     widget = page.locator(".mq-selfcheck").first
     text = widget.locator(".mq-statement p").first.evaluate("e => getComputedStyle(e).color")

@@ -13,7 +13,7 @@ import pytest
 
 from generators.book.build import PROJECT_ROOT
 from generators.book.chrome import ICONS_CSS, mathjax_files, mathjax_source
-from tests.browser import Screenshots, axe_violations
+from tests.browser import Screenshots, axe_violations, book_loaded
 
 pytestmark = pytest.mark.slow
 SHOTS = Screenshots(PROJECT_ROOT / "_build" / "screenshots" / "chrome")
@@ -44,6 +44,7 @@ class Load:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.goto(path.as_uri(), wait_until="load")
+        book_loaded(self.page)
         self.page.evaluate(MATHJAX_DONE)
         self.page.wait_for_timeout(100)  # the scroll hints follow the page's final size
 

@@ -14,6 +14,7 @@ import subprocess
 import pytest
 
 from generators.book.build import PROJECT_ROOT
+from tests.browser import book_loaded
 
 BOOK = PROJECT_ROOT / "book"
 CHAPTERS = ["limites-risques", "crm-donnees", "reseaux-sociaux-grc", "etudes-de-cas"]
@@ -194,6 +195,7 @@ def test_built_diagrams_sit_on_the_page_background_in_light_and_dark_theme(tmp_p
             context = browser.new_context(viewport=viewport, color_scheme=scheme)
             page = context.new_page()
             page.goto((html / "book" / "reseaux-sociaux-grc.html").as_uri(), wait_until="load")
+            book_loaded(page)
             assert page.evaluate("document.documentElement.dataset.theme") == scheme
             diagram = page.locator("div.graphviz > object").first
             diagram.scroll_into_view_if_needed()

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from generators.book.build import PROJECT_ROOT
-from tests.browser import Screenshots, axe_violations
+from tests.browser import Screenshots, axe_violations, book_loaded
 
 pytestmark = pytest.mark.slow
 SHOTS = Screenshots(PROJECT_ROOT / "_build" / "screenshots" / "print-search")
@@ -46,6 +46,7 @@ class Tab:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("console", self._console)
         self.page.goto(url, wait_until="load")
+        book_loaded(self.page)
 
     def _abort(self, route):
         self.outside.append(route.request.url)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generators.book.build import PROJECT_ROOT
-from tests.browser import AXE, Screenshots
+from tests.browser import AXE, Screenshots, book_loaded
 
 pytestmark = pytest.mark.slow
 SHOTS = Screenshots(PROJECT_ROOT / "_build" / "screenshots" / "selfcheck")
@@ -35,6 +35,7 @@ class Visit:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.route(NOT_FILE, self._block)
         self.page.goto(path.as_uri(), wait_until="load")
+        book_loaded(self.page)
 
     def _block(self, route):
         self.external.append(route.request.url)

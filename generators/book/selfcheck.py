@@ -8,7 +8,9 @@ templates as the graded notebooks and embedded in the page.
 from __future__ import annotations
 
 import ast
+import base64
 import json
+import zlib
 from functools import cache
 from typing import Any
 
@@ -145,11 +147,27 @@ def self_check_data(ex: Exercise) -> dict[str, Any]:
     }
 
 
+ENCODING = "deflate-raw"
+"""The widget's data is deflated and base64-encoded in the page: a chapter's 12 versions of
+each exercise repeat most of their text, and compress about 10 to 1. The browser inflates
+them with its own DecompressionStream, from file:// too."""
+
+
+def encode_data(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(zlib.compress(raw, 9, wbits=-15)).decode("ascii")
+
+
+def decode_data(packed: str) -> dict[str, Any]:
+    """The widget's data read back from the page (what the browser does, for the tests)."""
+    return json.loads(zlib.decompress(base64.b64decode(packed), wbits=-15).decode("utf-8"))
+
+
 def self_check_html(ex: Exercise) -> str:
     """The widget's container and its data; selfcheck.js brings it to life."""
-    payload = json.dumps(self_check_data(ex), ensure_ascii=False).replace("</", "<\\/")
     return (
         f'<div class="mq-selfcheck" data-exercise="{ex.id}">'
-        f'<script type="application/json" class="mq-data">{payload}</script>'
+        f'<script type="application/octet-stream" class="mq-data" data-encoding="{ENCODING}">'
+        f"{encode_data(self_check_data(ex))}</script>"
         "<noscript>Activez JavaScript pour vous entraîner ici.</noscript></div>"
     )

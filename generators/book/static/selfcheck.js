@@ -318,12 +318,31 @@
     refreshTables(root);
   }
 
+  /* The versions are deflated and base64-encoded in the page (selfcheck.py): the browser's
+   * own DecompressionStream inflates them, from file:// too. */
+  function readData(script) {
+    if (script.getAttribute("data-encoding") !== "deflate-raw") {
+      return Promise.resolve(JSON.parse(script.textContent));
+    }
+    if (typeof DecompressionStream === "undefined") return Promise.reject(new Error("DecompressionStream"));
+    var binary = atob(script.textContent.trim());
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
   function init(root) {
     var script = root.querySelector("script.mq-data");
-    if (!script) return;
-    var data = JSON.parse(script.textContent);
-    var start = Math.floor(Math.random() * data.variants.length);
-    renderVariant(root, data, start);
+    if (!script) return Promise.resolve();
+    return readData(script).then(function (data) {
+      var start = Math.floor(Math.random() * data.variants.length);
+      renderVariant(root, data, start);
+    }, function () {
+      var message = el("p", "mq-feedback mq-ko", fr("Cet exercice ne peut pas s'afficher : " +
+        "votre navigateur est trop ancien. Ouvrez le livre dans une version récente de Firefox, Chrome, Edge ou Safari."));
+      root.appendChild(message);
+    });
   }
 
   window.mercatiqueParseFrench = parseFrench;
@@ -337,6 +356,11 @@
   };
   window.addEventListener("resize", function () { refreshTables(document); });
   document.addEventListener("DOMContentLoaded", function () {
-    Array.prototype.forEach.call(document.querySelectorAll(".mq-selfcheck"), init);
+    var widgets = Array.prototype.map.call(document.querySelectorAll(".mq-selfcheck"), init);
+    Promise.all(widgets).then(function () {
+      // every exercise drawn (what a print and the tests wait for)
+      document.documentElement.setAttribute("data-mq-exercices", "prets");
+      document.dispatchEvent(new Event("mercatique:exercices"));
+    });
   });
 })();

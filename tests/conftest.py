@@ -52,9 +52,11 @@ def book_html() -> Path:
     return build_book(full=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium driven by Playwright, shared by the browser tests."""
+    """Debian's Chromium driven by Playwright, shared by a module's browser tests. Not by
+    the whole run: while Playwright's sync API is open its event loop runs in this thread,
+    and a later test's asyncio.run() (the sandbox's kernel manager) would be refused."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import CHROMIUM, launch

@@ -1,0 +1,132 @@
+"""One reading of a typed answer, two implementations: the book's self-checks (JavaScript,
+in Chromium) and the graded notebook's verdicts (Python) read the same hand-written table,
+tests/data/answer_readings.json, and must both give what a French reader means."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from generators.authoring import formatting
+from generators.authoring.catalogue import find_exercise
+from generators.authoring.variants import student_variant
+from generators.book.build import PROJECT_ROOT
+from generators.grading.verdicts import CORRECT, INVALID, WRONG, judge, unit_message
+
+TABLE = json.loads((Path(__file__).parent / "data" / "answer_readings.json").read_text("utf-8"))["cases"]
+SELFCHECK_JS = PROJECT_ROOT / "generators" / "book" / "static" / "selfcheck.js"
+EX = find_exercise("fnac-campagne-emailing")
+V = student_variant(EX, "secret", "devoir-1", "eleve001")
+CPL = V.question("cpl")
+# written by hand from the issue: what the book already says, what the notebook must say
+PERCENT_FOR_EUROS = (
+    "Unité incohérente : vous avez écrit un pourcentage, la réponse attendue est en euros (€)."
+)
+MIXED_WORDS = "sans point entre les milliers, avec une virgule pour les décimales"
+
+
+def case_id(case: dict) -> str:
+    return f"{case['text']!r}→{case['question_unit'] or 'sans'}"
+
+
+@pytest.mark.parametrize("case", TABLE, ids=case_id)
+def test_the_python_reader_reads_the_table(case):
+    reading = formatting.read_answer(case["text"])
+    refusal = case.get("refusal")
+    if refusal in (formatting.NOT_A_NUMBER, formatting.MIXED):
+        assert (reading.value, reading.refusal) == (None, refusal)
+        assert formatting.parse_number(case["text"]) is None
+        return
+    assert reading.refusal is None
+    assert reading.value == pytest.approx(case["value"])
+    assert reading.unit == case["typed_unit"]
+    assert formatting.contradicts(reading.unit, case["question_unit"]) == (refusal == "unit")
+    assert formatting.parse_number(case["text"]) == pytest.approx(case["value"])
+
+
+def graded(case: dict):
+    """The grader's verdict on the case's text, for a question asked in the case's unit
+    whose right answer is the number written (when there is one)."""
+    question = replace(CPL, unit=case["question_unit"])
+    answers = {**V.answers, CPL.id: case.get("value", 1.0)}
+    variant = replace(V, answers=answers, diagnoses={**V.diagnoses, CPL.id: ()})
+    report = {"variable": CPL.variable, "defini": True, "nombre": None, "texte": case["text"]}
+    return judge(variant, question, report)
+
+
+@pytest.mark.parametrize("case", TABLE, ids=case_id)
+def test_the_grader_judges_the_table_as_the_book_does(case):
+    verdict = graded(case)
+    refusal = case.get("refusal")
+    if refusal is None:
+        assert (verdict.status, verdict.points) == (CORRECT, CPL.points)
+    elif refusal == "unit":  # the right number in another unit: wrong, and said why
+        assert (verdict.status, verdict.points) == (WRONG, 0)
+        assert verdict.message.startswith("Unité incohérente : vous avez écrit ")
+        assert verdict.answer == case["text"][:80]
+    elif refusal == "mixed":
+        assert (verdict.status, verdict.points) == (INVALID, 0)
+        assert MIXED_WORDS in verdict.message
+    else:
+        assert (verdict.status, verdict.points) == (INVALID, 0)
+        assert "écrivez un nombre" in verdict.message
+
+
+def test_a_percentage_for_euros_is_explained_in_the_book_s_words():
+    verdict = graded({"text": "12,5 %", "question_unit": "€", "value": 12.5})
+    assert verdict.message == PERCENT_FOR_EUROS
+    assert unit_message("%", "€") == PERCENT_FOR_EUROS
+
+
+@pytest.fixture(scope="module")
+def book_reader(chromium):
+    """A blank page running the book's selfcheck.js (no book build needed)."""
+    page = chromium.new_page()
+    page.set_content("<!doctype html><html lang='fr'><body></body></html>")
+    page.add_script_tag(path=str(SELFCHECK_JS))
+    yield page
+    page.close()
+
+
+def test_the_book_reads_the_table(book_reader):
+    """Every case at once, in the page: one round trip, then one comparison per case."""
+    found = book_reader.evaluate(
+        """cases => cases.map(c => {
+            const question = {kind: "number", unit: c.question_unit, answer: c.value ?? 1,
+                              tolerance: 1e-9, expected: "x", mistakes: [], near: []};
+            return {read: window.mercatiqueReadAnswer(c.text),
+                    judged: window.mercatiqueJudge(question, c.text, {})};
+        })""",
+        TABLE,
+    )
+    wrong = []
+    for case, got in zip(TABLE, found, strict=True):
+        read, judged = got["read"], got["judged"]
+        refusal = case.get("refusal")
+        if refusal == "not-a-number":
+            ok = read is None and judged["message"].startswith("Écrivez un nombre")
+        elif refusal == "mixed":
+            ok = read == {"error": "mixed"} and MIXED_WORDS in judged["message"]
+        else:
+            ok = (
+                read is not None
+                and read.get("value") == pytest.approx(case["value"])
+                and read.get("unit") == case["typed_unit"]
+            )
+            if refusal == "unit":  # same words as the grader's feedback
+                ok = ok and judged["message"] == unit_message(case["typed_unit"], case["question_unit"])
+            else:
+                ok = ok and judged["ok"] is True
+        if not ok:
+            wrong.append((case, got))
+    assert wrong == []
+
+
+def test_the_book_says_percentage_for_euros_in_the_issue_s_words(book_reader):
+    question = {"kind": "number", "unit": "€", "answer": 12.5, "tolerance": 0.01, "expected": "12,50 €",
+                "mistakes": [], "near": []}  # fmt: skip
+    judged = book_reader.evaluate("([q, t]) => window.mercatiqueJudge(q, t, {})", [question, "12,5 %"])
+    assert judged == {"ok": False, "message": PERCENT_FOR_EUROS}

@@ -12,6 +12,7 @@ import json
 import nbformat
 import pytest
 
+from generators.authoring.catalogue import find_exercise
 from generators.simulate import file_submission, set_answers
 from tests.helpers import Class, new_course, read_csv, run
 
@@ -37,12 +38,16 @@ def graded(klass):
 
     s = next(plan)  # right, as Python numbers
     c.submit(s, c.all_right(s), deserved=c.max_points())
-    s = next(plan)  # right, typed the French way
+    s = next(plan)  # right, typed the French way, with the question's unit (another is wrong)
     french = {}
+    units = {(e, q.id): q.unit for e in EXERCISES for q in find_exercise(e).questions}
+    words = {"€": " €", "%": " %", "points": " points", "": ""}
     for r in c.rows[s]:
         value = c.expected(r)
-        text = repr(value) if isinstance(value, str) else repr(f"{value:.3f}".replace(".", ",") + " %")
-        french[r["cell_id"]] = f"{r['variable']} = {text}"
+        if not isinstance(value, str):
+            unit = units[r["exercise"], r["question"].split("/")[1]]
+            value = f"{value:.3f}".replace(".", ",") + words[unit]
+        french[r["cell_id"]] = f"{r['variable']} = {value!r}"
     c.submit(s, french, deserved=c.max_points())
     s = next(plan)  # half right
     answers, deserved = {}, 0.0

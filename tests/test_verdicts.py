@@ -1,10 +1,22 @@
 """Is a reported value judged against the student's own variant, as a French reader writes it?"""
 
+from dataclasses import replace
+
 import pytest
 
 from generators.authoring.catalogue import find_exercise
 from generators.authoring.variants import student_variant
-from generators.grading.verdicts import CORRECT, INVALID, MISSING, MISTAKE, WRONG, judge, malformed, rejected
+from generators.grading.verdicts import (
+    CORRECT,
+    INVALID,
+    MISSING,
+    MISTAKE,
+    WRONG,
+    feedback_text,
+    judge,
+    malformed,
+    rejected,
+)
 
 EX = find_exercise("fnac-campagne-emailing")
 V = student_variant(EX, "secret", "devoir-1", "eleve001")
@@ -123,3 +135,32 @@ def test_a_well_formed_report_is_not_malformed():
 def test_an_answer_left_as_ellipsis_is_no_answer_not_a_deleted_cell():
     verdict = judge(V, CPL, report(None, "Ellipsis"))
     assert verdict.status == MISSING and "laissé `...`" in verdict.message
+
+
+def test_a_contradicting_unit_is_wrong_and_explained_as_the_book_does():
+    """The right number in percent for a question in euros: wrong, with the book's words,
+    set in French typography; the student's answer is shown as typed."""
+    right = f"{V.answers['cpl']:.2f}".replace(".", ",")
+    verdict = judge(V, CPL, report(None, f"{right} pour cent"))
+    assert (verdict.status, verdict.points) == (WRONG, 0)
+    lines = feedback_text(verdict).splitlines()
+    assert lines[0] == (
+        "✘ Unité incohérente\u00a0: vous avez écrit un pourcentage, la réponse attendue est en euros (€)."
+    )
+    assert lines[2] == f"Votre réponse\u00a0: {right} pour cent"
+    assert lines[3].startswith("Réponse attendue\u00a0: ") and lines[3].endswith("\u00a0€")
+
+
+def test_a_point_and_a_comma_ask_for_a_plain_number():
+    verdict = judge(V, CPL, report(None, "1.250,5"))
+    assert (verdict.status, verdict.points) == (INVALID, 0)
+    assert "sans point entre les milliers, avec une virgule pour les décimales" in verdict.message
+    assert '"1250,5"' in verdict.message  # quoted: 1250,5 unquoted is a tuple in Python
+
+
+def test_a_right_answer_in_words_and_with_a_minus_sign_is_read():
+    rate = f"{V.answers['conversion']:.2f}".replace(".", ",")
+    assert judge(V, CONVERSION, report(None, f"« {rate} pour cent »")).status == CORRECT
+    negative = replace(V, answers={**V.answers, "cpl": -V.answers["cpl"]})
+    cost = f"{V.answers['cpl']:.2f}".replace(".", ",")
+    assert judge(negative, CPL, report(None, f"\u2212{cost} €")).status == CORRECT

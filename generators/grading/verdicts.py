@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from generators.authoring import formatting, render, rounding
+from generators.authoring import formatting, render, rounding, typography
 from generators.authoring.catalogue import Question
 from generators.authoring.variants import Variant
 
@@ -62,7 +62,7 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) and abs(number) <= LIMIT else None
 
 
-def read_number(report: dict[str, Any]) -> formatting.Reading:
+def read_report(report: dict[str, Any]) -> formatting.Reading:
     """The number a report carries: its float, else its text read as the book reads it
     (value and unit written, or why it is refused)."""
     number = _finite(report.get("nombre"))
@@ -168,7 +168,7 @@ def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdi
         why = f" {option.explanation}" if option.explanation else ""
         return verdict(MISTAKE if why else WRONG, 0.0, letter, f"Ce n'est pas la bonne réponse.{why}")
 
-    reading = read_number(report)
+    reading = read_report(report)
     if reading.refusal == formatting.MIXED:
         # the book's example, 1250,5, would be a tuple in Python: quoted here
         message = f'Réponse illisible : écrivez le nombre {MIXED_SEPARATORS}, par exemple "1250,5" ou 1250.5.'
@@ -223,14 +223,15 @@ def rejected(variant: Variant, q: Question, reason: str) -> Verdict:
 
 
 def feedback_text(v: Verdict) -> str:
-    """The few lines the student reads under the question in the graded notebook."""
+    """The few lines the student reads under the question in the graded notebook, set in
+    French typography as the book's self-checks set theirs (the student's answer as typed)."""
     head = "✔ " if v.status == CORRECT else "✘ "
     lines = [
-        f"{head}{v.message}",
-        f"Points : {formatting.number(v.points)} / {formatting.number(v.max_points)}",
+        typography.text(f"{head}{v.message}"),
+        typography.text(f"Points : {formatting.number(v.points)} / {formatting.number(v.max_points)}"),
     ]
     if v.status != CORRECT:
         if v.answer:
-            lines.append(f"Votre réponse : {v.answer}")
-        lines.append(f"Réponse attendue : {v.expected}")
+            lines.append(typography.text("Votre réponse : ") + v.answer)
+        lines.append(typography.text(f"Réponse attendue : {v.expected}"))
     return "\n".join(lines) + "\n"

@@ -12,9 +12,10 @@ import pytest
 
 from generators.authoring import formatting
 from generators.authoring.catalogue import find_exercise
+from generators.authoring.reading import MIXED, NOT_A_NUMBER, contradicts, read_answer, unit_message
 from generators.authoring.variants import student_variant
 from generators.book.build import PROJECT_ROOT
-from generators.grading.verdicts import CORRECT, INVALID, WRONG, judge, unit_message
+from generators.grading.verdicts import CORRECT, INVALID, WRONG, judge
 
 TABLE = json.loads((Path(__file__).parent / "data" / "answer_readings.json").read_text("utf-8"))["cases"]
 SELFCHECK_JS = PROJECT_ROOT / "generators" / "book" / "static" / "selfcheck.js"
@@ -34,16 +35,16 @@ def case_id(case: dict) -> str:
 
 @pytest.mark.parametrize("case", TABLE, ids=case_id)
 def test_the_python_reader_reads_the_table(case):
-    reading = formatting.read_answer(case["text"])
+    reading = read_answer(case["text"])
     refusal = case.get("refusal")
-    if refusal in (formatting.NOT_A_NUMBER, formatting.MIXED):
+    if refusal in (NOT_A_NUMBER, MIXED):
         assert (reading.value, reading.refusal) == (None, refusal)
         assert formatting.parse_number(case["text"]) is None
         return
     assert reading.refusal is None
     assert reading.value == pytest.approx(case["value"])
     assert reading.unit == case["typed_unit"]
-    assert formatting.contradicts(reading.unit, case["question_unit"]) == (refusal == "unit")
+    assert contradicts(reading.unit, case["question_unit"]) == (refusal == "unit")
     assert formatting.parse_number(case["text"]) == pytest.approx(case["value"])
 
 

@@ -12,6 +12,15 @@ from typing import Any
 
 from generators.authoring import formatting, render, rounding, typography
 from generators.authoring.catalogue import Question
+from generators.authoring.reading import (
+    MIXED,
+    MIXED_SEPARATORS,
+    NOT_A_NUMBER,
+    Reading,
+    contradicts,
+    read_answer,
+    unit_message,
+)
 from generators.authoring.variants import Variant
 
 CORRECT, MISTAKE, WRONG, MISSING, INVALID = "correct", "erreur-type", "faux", "absent", "illisible"
@@ -62,37 +71,20 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) and abs(number) <= LIMIT else None
 
 
-def read_report(report: dict[str, Any]) -> formatting.Reading:
+def read_report(report: dict[str, Any]) -> Reading:
     """The number a report carries: its float, else its text read as the book reads it
     (value and unit written, or why it is refused)."""
     number = _finite(report.get("nombre"))
     if number is not None:
-        return formatting.Reading(number)
+        return Reading(number)
     text = _text(report)
     match = _WRAPPED.match(text.strip())
     if match:
         text = match.group(1)
-    try:
-        reading = formatting.read_answer(text)
-    except (ArithmeticError, ValueError):  # Babel/Decimal on a pathological string
-        return formatting.Reading(None, refusal=formatting.NOT_A_NUMBER)
+    reading = read_answer(text)
     if reading.value is not None and _finite(reading.value) is None:
-        return formatting.Reading(None, refusal=formatting.NOT_A_NUMBER)
+        return Reading(None, refusal=NOT_A_NUMBER)
     return reading
-
-
-# The book's self-checks say the same (judge in generators/book/static/selfcheck.js).
-UNIT_TYPED = {"€": "un montant en euros", "%": "un pourcentage", "points": "des points"}
-UNIT_EXPECTED = {"€": "en euros (€)", "%": "en pourcentage (%)", "points": "en points", "": "sans unité"}
-MIXED_SEPARATORS = "sans point entre les milliers, avec une virgule pour les décimales"
-
-
-def unit_message(typed: str, expected: str) -> str:
-    """Why a number written in another unit than the question's is wrong."""
-    return (
-        f"Unité incohérente : vous avez écrit {UNIT_TYPED[typed]}, "
-        f"la réponse attendue est {UNIT_EXPECTED[expected]}."
-    )
 
 
 def read_letter(report: dict[str, Any], letters: list[str]) -> str | None:
@@ -169,7 +161,7 @@ def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdi
         return verdict(MISTAKE if why else WRONG, 0.0, letter, f"Ce n'est pas la bonne réponse.{why}")
 
     reading = read_report(report)
-    if reading.refusal == formatting.MIXED:
+    if reading.refusal == MIXED:
         # the book's example, 1250,5, would be a tuple in Python: quoted here
         message = f'Réponse illisible : écrivez le nombre {MIXED_SEPARATORS}, par exemple "1250,5" ou 1250.5.'
         return verdict(INVALID, 0.0, shown, message)
@@ -177,7 +169,7 @@ def judge(variant: Variant, q: Question, report: dict[str, Any] | None) -> Verdi
         return verdict(
             INVALID, 0.0, shown, 'Réponse illisible : écrivez un nombre, par exemple 12.5 ou "12,5 %".'
         )
-    if formatting.contradicts(reading.unit, q.unit):
+    if contradicts(reading.unit, q.unit):
         return verdict(WRONG, 0.0, shown, unit_message(reading.unit, q.unit))
     value = reading.value
     answer_text = render.format_value(q, value)

@@ -1,9 +1,12 @@
 """One reading of a typed answer, two implementations: the book's self-checks (JavaScript,
 in Chromium) and the graded notebook's verdicts (Python) read the same hand-written table,
-tests/data/answer_readings.json, and must both give what a French reader means."""
+tests/data/answer_readings.json, and must both give what a French reader means; so does
+the practice site's check cell, which runs the grader's reading in the browser's kernel."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +17,7 @@ from generators.authoring import formatting
 from generators.authoring.catalogue import find_exercise
 from generators.authoring.reading import MIXED, NOT_A_NUMBER, contradicts, read_answer, unit_message
 from generators.authoring.variants import student_variant
+from generators.book import lite
 from generators.book.build import PROJECT_ROOT
 from generators.grading.verdicts import CORRECT, INVALID, WRONG, judge
 
@@ -80,6 +84,30 @@ def test_a_percentage_for_euros_is_explained_in_the_book_s_words():
     verdict = graded({"text": "12,5 %", "question_unit": "€", "value": 12.5})
     assert verdict.message == PERCENT_FOR_EUROS
     assert unit_message("%", "€") == PERCENT_FOR_EUROS
+
+
+@pytest.fixture(scope="module")
+def practice_check():
+    """The practice notebook's hidden check cell, run as plain Python."""
+    namespace: dict = {}
+    exec(lite.check_helper(), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("case", TABLE, ids=case_id)
+def test_the_practice_check_judges_the_table_as_the_book_does(practice_check, case):
+    practice_check["reponse"] = case["text"]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        practice_check["_verifier"]("reponse", case.get("value", 1.0), 1e-9, (), case["question_unit"])
+    said = out.getvalue()
+    expected = {
+        None: "Juste",
+        "unit": "Unité incohérente\u00a0: vous avez écrit ",
+        "mixed": f"Écrivez le nombre {MIXED_WORDS}",
+        "not-a-number": "Écrivez un nombre",
+    }[case.get("refusal")]
+    assert said.startswith(expected), said
 
 
 @pytest.fixture(scope="module")

@@ -111,8 +111,13 @@ def test_practice_notebook_checks_answers_in_the_page():
             exec(call, namespace)
         return out.getvalue()
 
+    assert q.unit == "%"
     assert verdict(answer).startswith("Juste")
-    assert verdict(f"{answer:.2f}".replace(".", ",") + " €").startswith("Juste")
+    assert verdict(f"{answer:.2f}".replace(".", ",") + " %").startswith("Juste")
+    assert verdict(f"{answer:.2f}".replace(".", ",") + " pour cent").startswith("Juste")
+    said = verdict(f"{answer:.2f}".replace(".", ",") + " €")  # the right number, in euros
+    assert said.startswith("Unité incohérente\u00a0: vous avez écrit un montant en euros"), said
+    assert "sans point entre les milliers" in verdict("1.250,5")
     assert verdict(answer * 3 + 11).startswith("Pas encore")
     assert verdict("beaucoup").startswith("Écrivez un nombre")
     for mistake in variant.diagnoses.get(q.id, ()):

@@ -12,6 +12,7 @@ to Pyodide's CDN, so those load where the network allows and fail plainly elsewh
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -25,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from generators.authoring import render, typography
+from generators.authoring import reading, render, typography
 from generators.authoring.catalogue import Exercise, load_catalogue
 from generators.authoring.variants import Variant, preview_variant
 from generators.classroom.course import export_folder
@@ -169,18 +170,40 @@ def check_pyodide(npm_dir: Path = PYODIDE_NPM) -> Path:
 
 # ---- notebooks ---------------------------------------------------------------------------
 
-CHECK_HELPER = """# Vérification d'entraînement (cellule masquée) : elle compare votre réponse au corrigé
-# de cet énoncé d'entraînement. Dans un vrai devoir, c'est le correcteur qui juge.
-def _nombre(valeur):
-    if isinstance(valeur, str):
-        texte = valeur
-        for signe in (" ", "\\u00a0", "\\u202f", "%", "€", "euros", "euro", "points", "point"):
-            texte = texte.replace(signe, "")
-        return float(texte.replace(",", ".").replace("−", "-"))
-    return float(valeur)
+def _reading_source() -> str:
+    """generators/authoring/reading.py without its docstring: the reader the grader uses."""
+    source = Path(reading.__file__).read_text(encoding="utf-8")
+    docstring = ast.parse(source).body[0]
+    return "\n".join(source.splitlines()[docstring.end_lineno :]).strip() + "\n"
 
 
-def _verifier(nom, attendu, tolerance=None, erreurs=()):
+# The check reads a typed answer with the grader's own code (generators/authoring/reading.py,
+# pasted below at build time), so the practice page, the book and the grader read it alike.
+CHECK_HEADER = """# Vérification d'entraînement (cellule masquée) : elle compare votre réponse au corrigé
+# de cet énoncé d'entraînement. Dans un vrai devoir, c'est le correcteur qui juge ; il lit
+# les réponses avec le même code que cette cellule.
+"""
+
+CHECK_VERIFIER = """
+
+def _nombre(valeur, unite=""):
+    # (le nombre, None), ou (None, la phrase qui dit pourquoi il n'est pas lu)
+    if not isinstance(valeur, str):
+        try:
+            return float(valeur), None
+        except (TypeError, ValueError):
+            return None, f"Écrivez un nombre (par exemple 12.5)\\u00a0: {valeur!r} n'en est pas un."
+    lu = read_answer(valeur)
+    if lu.refusal == MIXED:
+        return None, f'Écrivez le nombre {MIXED_SEPARATORS}, par exemple "1250,5" ou 1250.5.'
+    if lu.value is None:
+        return None, f"Écrivez un nombre (par exemple 12.5)\\u00a0: {valeur!r} n'en est pas un."
+    if contradicts(lu.unit, unite):
+        return None, unit_message(lu.unit, unite).replace(" :", "\\u00a0:")
+    return lu.value, None
+
+
+def _verifier(nom, attendu, tolerance=None, erreurs=(), unite=""):
     valeur = globals().get(nom, Ellipsis)
     if valeur is Ellipsis or valeur is None:
         print(f"Pas encore de réponse\\u00a0: remplacez ... dans la cellule de {nom}, puis exécutez-la.")
@@ -192,10 +215,9 @@ def _verifier(nom, attendu, tolerance=None, erreurs=()):
         else:
             print(f"Pas encore\\u00a0: ce n'est pas {lettre}. Relisez l'énoncé et les options.")
         return
-    try:
-        nombre = _nombre(valeur)
-    except (TypeError, ValueError):
-        print(f"Écrivez un nombre (par exemple 12.5)\\u00a0: {valeur!r} n'en est pas un.")
+    nombre, pourquoi = _nombre(valeur, unite)
+    if pourquoi:
+        print(pourquoi)
         return
     if abs(nombre - attendu) <= tolerance * 1.000001:
         print("Juste\\u202f!")
@@ -209,6 +231,12 @@ def _verifier(nom, attendu, tolerance=None, erreurs=()):
         return
     print("Pas encore\\u00a0: ce n'est pas la bonne valeur. Reprenez le calcul.")
 """
+
+
+def check_helper() -> str:
+    """The practice notebook's hidden check cell."""
+    return CHECK_HEADER + "\n" + _reading_source() + CHECK_VERIFIER
+
 
 PANDAS_LOADER = """# Cet exercice utilise pandas. Dans le navigateur, pandas se télécharge (connexion Internet
 # nécessaire) : exécutez cette cellule d'abord.
@@ -241,7 +269,8 @@ def _check_call(variant: Variant, q) -> str:
     if q.kind == "choice":
         return f"_verifier({q.variable!r}, {answer!r})"
     mistakes = [(d.value, d.explanation) for d in variant.diagnoses.get(q.id, ())]
-    return f"_verifier({q.variable!r}, {answer!r}, {q.abs_tolerance!r}, {mistakes!r})"
+    unit = f", unite={q.unit!r}" if q.unit else ""
+    return f"_verifier({q.variable!r}, {answer!r}, {q.abs_tolerance!r}, {mistakes!r}{unit})"
 
 
 def practice_notebook(exercise: Exercise, seed: int = PRACTICE_SEED) -> nbformat.NotebookNode:
@@ -278,7 +307,7 @@ def practice_notebook(exercise: Exercise, seed: int = PRACTICE_SEED) -> nbformat
             cell.source = texts[key]
         cells.append(cell)
         if cell.source.startswith("# Outil de correction"):
-            cells.append(new_code_cell(CHECK_HELPER, metadata=dict(HELPER_METADATA)))
+            cells.append(new_code_cell(check_helper(), metadata=dict(HELPER_METADATA)))
         if role == "report":
             q = questions[meta["question"]]
             cells.append(new_code_cell(f"# Vérifier (entraînement)\n{_check_call(variant, q)}"))

@@ -297,6 +297,17 @@ def test_practice_check_runs_in_the_page(served, chromium, tmp_path):
         shots = Screenshots(tmp_path / "captures")
         shots.take(page, "exercice-verifie")
         assert "Juste" in verdict, verdict
+        # the right rate typed in euros: the grader's reading, run by Pyodide, says why it is wrong
+        written = f"{variant.answers[q.id]:.2f}".replace(".", ",")
+        cell.scroll_into_view_if_needed()
+        cell.locator(".cm-content").focus()
+        page.keyboard.press("Control+a")
+        page.keyboard.type(f'{q.variable} = "{written} €"')
+        page.keyboard.press("Shift+Enter")
+        verdict = visit.run_cell(check_at)
+        check.scroll_into_view_if_needed()
+        shots.take(page, "exercice-unite-incoherente")
+        assert verdict.startswith("Unité incohérente\u00a0: vous avez écrit un montant en euros"), verdict
         assert visit.outside == [] and visit.errors == []
     finally:
         visit.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import random
 from dataclasses import replace
 from pathlib import Path
 
@@ -159,3 +160,28 @@ def test_the_book_says_percentage_for_euros_in_the_issue_s_words(book_reader):
                 "mistakes": [], "near": []}  # fmt: skip
     judged = book_reader.evaluate("([q, t]) => window.mercatiqueJudge(q, t, {})", [question, "12,5 %"])
     assert judged == {"ok": False, "message": PERCENT_FOR_EUROS}
+
+
+def test_the_book_and_the_grader_agree_beyond_the_table(book_reader):
+    """Thousands of answers a student could type (digits, separators, spaces, signs, quotes,
+    units in symbols and words), drawn with a fixed seed: both readers say the same."""
+    rng = random.Random(20261206)
+    pieces = list("0123456789") * 4 + [
+        ",", ".", " ", "\u00a0", "\u202f", "'", "+", "-", "\u2212", "\u2013", "«", "»", '"',
+        "%", "€", " €", " %", " euros", " EUR", " pour cent", " p. cent", " pts", " points",
+        " k€", " kg", "e", "x", ".",
+    ]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    book = book_reader.evaluate("texts => texts.map(t => window.mercatiqueReadAnswer(t))", texts)
+    differ = []
+    for text, read in zip(texts, book, strict=True):
+        mine = read_answer(text)
+        if mine.refusal == MIXED:
+            same = read == {"error": "mixed"}
+        elif mine.refusal == NOT_A_NUMBER:
+            same = read is None
+        else:
+            same = read is not None and read.get("unit") == mine.unit and read.get("value") == mine.value
+        if not same:
+            differ.append((text, read, mine))
+    assert differ == []

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.authoring import formatting
-from generators.authoring.catalogue import find_exercise
+from generators.authoring import formatting, render
+from generators.authoring.catalogue import find_exercise, load_catalogue
 from generators.authoring.reading import MIXED, NOT_A_NUMBER, contradicts, read_answer, unit_message
 from generators.authoring.variants import student_variant
 from generators.book import lite
@@ -185,3 +185,20 @@ def test_the_book_and_the_grader_agree_beyond_the_table(book_reader):
         if not same:
             differ.append((text, read, mine))
     assert differ == []
+
+
+def test_the_course_s_own_writing_of_every_answer_is_read_back_as_right():
+    """A student who copies the answer as the corrigé writes it (« 4,54 € », « +12 points »,
+    « 16,67 % ») is right, for every number question of the catalogue."""
+    wrong = []
+    for ex in load_catalogue().values():
+        variant = student_variant(ex, "secret", "devoir-1", "eleve001")
+        for q in ex.questions:
+            if q.kind != "number":
+                continue
+            written = render.expected_text(variant, q)
+            report = {"variable": q.variable, "defini": True, "nombre": None, "texte": written}
+            verdict = judge(variant, q, report)
+            if verdict.status != CORRECT:
+                wrong.append((ex.id, q.id, written, verdict.message))
+    assert wrong == []

@@ -105,7 +105,7 @@ test: $(STAMP) system-deps hub-deps node-deps lite-deps lint
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
-book: $(STAMP)
+book: $(STAMP) node-deps
 	$(BIN)/mercatique book
 
 # Speed figures (printed, never asserted): assignment generation, grading, book build, worksheets.

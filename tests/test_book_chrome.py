@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 
 from generators.book.build import PROJECT_ROOT
-from generators.book.chrome import ICONS_CSS, mathjax_files, mathjax_source
+from generators.book.chrome import ICONS_CSS
 from tests.browser import Screenshots, axe_violations, book_loaded
 
 pytestmark = pytest.mark.slow
 SHOTS = Screenshots(PROJECT_ROOT / "_build" / "screenshots" / "chrome")
 PHONE, DESKTOP = {"width": 360, "height": 800}, {"width": 1280, "height": 900}
 WIDGETS = {"exclude": [[".mq-selfcheck"]]}
-MATHJAX_DONE = "() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true"
 
 
 def pages(html: Path) -> list[Path]:
@@ -45,7 +44,6 @@ class Load:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.goto(path.as_uri(), wait_until="load")
         book_loaded(self.page)
-        self.page.evaluate(MATHJAX_DONE)
         self.page.wait_for_timeout(100)  # the scroll hints follow the page's final size
 
     def _block(self, route):
@@ -104,42 +102,84 @@ def test_every_page_offline_fits_a_phone_and_has_no_serious_accessibility_fault(
     assert not faults, json.dumps(faults, ensure_ascii=False, indent=1)[:4000]
 
 
-def test_formulas_are_drawn_by_the_shipped_mathjax_alone(book_html, chromium):
-    """Every display formula is MathJax output, none is an error, and every MathJax
-    script shipped is one the pages load (no unused component left in the site)."""
-    context = _context(chromium, "light", PHONE)
-    requested, formulas = set(), 0
-    for path in pages(book_html):
-        if 'class="math' not in path.read_text(encoding="utf-8"):
-            continue
-        load = Load(context, path)
-        boxes = load.page.locator("div.math")
-        formulas += boxes.count()
-        assert load.page.locator("div.math:not(:has(mjx-container))").count() == 0, path.name
-        assert "Math Processing Error" not in load.page.locator("body").inner_text(), path.name
-        assert load.failed == [] and load.errors == [], (path.name, load.failed, load.errors)
-        requested |= {
-            u.split("/_static/mathjax/", 1)[1].split("?")[0] for u in load.requested if "/mathjax/" in u
-        }
-        load.page.close()
-    context.close()
-    assert formulas >= 20
-    shipped = {p.relative_to(book_html / "_static" / "mathjax").as_posix()
-               for p in (book_html / "_static" / "mathjax").rglob("*") if p.is_file()}  # fmt: skip
-    assert {name for name in shipped if name.endswith(".js")} <= requested
-    assert requested <= shipped
+def test_formulas_are_drawn_at_build_time_and_fit_a_phone(book_html, chromium):
+    """Every formula is an SVG drawing made by the build (no MathJax script), whose glyphs
+    are in the page, with MathML for screen readers; on a phone a display formula too wide
+    for the screen is shown broken over lines, on a desktop in one line."""
+    drawn = broken = 0
+    for scheme, viewport in (("light", PHONE), ("dark", PHONE), ("light", DESKTOP)):
+        context = _context(chromium, scheme, viewport)
+        for path in pages(book_html):
+            text = path.read_text(encoding="utf-8")
+            if "mq-formula" not in text:
+                continue
+            assert 'class="math notranslate' not in text, path.name
+            load = Load(context, path)
+            page = load.page
+            assert not [u for u in load.requested if "mathjax" in u.lower()], path.name
+            assert load.failed == [] and load.errors == [], (path.name, load.failed, load.errors)
+            state = page.evaluate(FORMULAS_STATE)
+            assert state["unresolved"] == 0 and state["errors"] == 0, (path.name, state)
+            assert state["shown"] == state["formulas"] > 0, (path.name, state)
+            assert state["mathml"] == state["formulas"], (path.name, state)
+            assert state["empty"] == 0, (path.name, state)
+            # a long formula is drawn in one line where that fits, else broken over lines
+            assert state["wideShownTooWide"] == 0, (path.name, state)
+            if viewport is PHONE:
+                assert state["narrowShown"] >= state["breaks"] - 2, (path.name, state)
+                broken += state["narrowShown"]
+                # a fraction wider than a phone cannot be broken: it scrolls in its box
+                assert state["tooWide"] <= 3, (path.name, state)
+            else:
+                assert state["narrowShown"] <= 2 and state["tooWide"] == 0, (path.name, state)
+            assert state["colour"] == state["textColour"], (path.name, state)
+            drawn += state["formulas"]
+            box = page.locator(".mq-formula-breaks").first
+            if box.count():
+                box.scroll_into_view_if_needed()
+                SHOTS.take(page, f"formule-{path.stem}-{viewport['width']}-{scheme}")
+            page.close()
+        context.close()
+    assert drawn >= 3 * 40
+    assert broken >= 2 * 10  # chapter 4's long formulas, in both themes
 
 
-def test_site_ships_no_source_map_no_icon_script_and_only_the_mathjax_it_uses(book_html):
+# What a reader sees of the page's formulas: each one drawn (its visible drawing has a
+# size), every glyph it points to defined in the page, none an error, each with MathML;
+# the display formulas broken for a phone, and how many are wider than their box.
+FORMULAS_STATE = """() => {
+  const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).display !== "none";
+  const formulas = [...document.querySelectorAll(".mq-formula")];
+  const drawings = [...document.querySelectorAll(".mq-formula mjx-container")].filter(visible);
+  const uses = [...document.querySelectorAll(".mq-formula use")];
+  const main = document.querySelector("main, article") || document.body;
+  return {
+    formulas: formulas.length,
+    shown: formulas.filter((f) => [...f.querySelectorAll("mjx-container")].some(visible)).length,
+    empty: drawings.filter((d) => d.querySelector("svg").getBoundingClientRect().width < 5).length,
+    unresolved: uses.filter((u) => !document.getElementById(u.getAttribute("xlink:href").slice(1))).length,
+    errors: document.querySelectorAll(".mq-formula [fill=red], .mq-formula merror").length,
+    mathml: formulas.filter((f) => [...f.querySelectorAll("mjx-assistive-mml math")]
+      .some((m) => visible(m.closest("mjx-container")))).length,
+    breaks: document.querySelectorAll(".mq-formula-breaks").length,
+    narrowShown: [...document.querySelectorAll(".mq-formula-narrow")].filter(visible).length,
+    wideShownTooWide: [...document.querySelectorAll(".mq-formula-breaks")].filter((f) =>
+      visible(f.querySelector(".mq-formula-wide")) && f.scrollWidth > f.clientWidth + 1).length,
+    tooWide: [...document.querySelectorAll("div.mq-formula")]
+      .filter((f) => f.scrollWidth > f.clientWidth + 1).length,
+    colour: drawings.length ? getComputedStyle(drawings[0].querySelector("svg")).color : "",
+    textColour: getComputedStyle(main).color,
+  };
+}"""
+
+
+def test_site_ships_no_source_map_no_icon_script_and_no_mathjax(book_html):
     assert not list(book_html.rglob("*.map"))
     for path in [*book_html.glob("_static/**/*.js"), *book_html.glob("_static/**/*.css")]:
         assert "sourceMappingURL" not in path.read_text(encoding="utf-8", errors="replace"), path
     assert not list(book_html.glob("_static/**/fontawesome*.js"))
-    shipped = {p.relative_to(book_html / "_static" / "mathjax").as_posix()
-               for p in (book_html / "_static" / "mathjax").rglob("*") if p.is_file()}  # fmt: skip
-    assert shipped == set(mathjax_files(mathjax_source()))
-    font = re.compile(r"output/chtml/fonts/woff-v2/MathJax_[\w-]+\.woff")
-    assert all(name == "tex-chtml.js" or font.fullmatch(name) for name in shipped)
+    # the formulas are drawn at build time: no MathJax script or font is shipped
+    assert not (book_html / "_static" / "mathjax").exists()
     icons = (book_html / "_static" / ICONS_CSS).read_text(encoding="utf-8")
     for path in pages(book_html):
         for classes in re.findall(r'class="([^"]*\bfa-[^"]*)"', path.read_text(encoding="utf-8")):
@@ -147,12 +187,12 @@ def test_site_ships_no_source_map_no_icon_script_and_only_the_mathjax_it_uses(bo
                 assert f".{icon}::before" in icons, (path.name, icon)
 
 
-def test_home_page_without_formulas_loads_no_mathjax_and_weighs_well_under_a_megabyte(book_html, chromium):
+def test_home_page_loads_no_mathjax_and_weighs_well_under_a_megabyte(book_html, chromium):
     context = _context(chromium, "light", DESKTOP)
     load = Load(context, book_html / "book" / "index.html")
     assert not [u for u in load.requested if "mathjax" in u]
     files = {Path(u.split("?")[0].removeprefix("file://")) for u in load.requested if u.startswith("file://")}
-    assert sum(f.stat().st_size for f in files if f.is_file()) < 950_000
+    assert sum(f.stat().st_size for f in files if f.is_file()) < 450_000
     # the icon font holds the admonitions' few glyphs, not Font Awesome's 1 400
     font = book_html / "_static" / "vendor" / "fontawesome" / "webfonts" / "fa-solid-900.woff2"
     assert font.stat().st_size < 20_000

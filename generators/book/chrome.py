@@ -30,6 +30,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 from generators.authoring import typography
+from generators.book import formulas, node
 from generators.classroom.course import write_atomic
 
 LOG = logging.getLogger(__name__)
@@ -63,10 +64,21 @@ def mathjax_files(source: Path) -> list[str]:
     return [MATHJAX_COMPONENT, *fonts]
 
 
+def pages_loading_mathjax(outdir: Path) -> list[Path]:
+    """Pages whose formulas are left to the MathJax script (drawn at build time otherwise,
+    see formulas.py); a page kept from an earlier build counts too."""
+    return [
+        page
+        for page in outdir.rglob("*.html")
+        if "_static" not in page.parts and f"mathjax/{MATHJAX_COMPONENT}" in page.read_text(encoding="utf-8")
+    ]
+
+
 def ship_mathjax(outdir: Path) -> None:
+    """MathJax's files for the pages that load it, and none when no page does."""
     source = mathjax_source()
     target = outdir / "_static" / "mathjax"
-    keep = set(mathjax_files(source))
+    keep = set(mathjax_files(source)) if pages_loading_mathjax(outdir) else set()
     if target.exists():
         # a site built before this extension holds the whole distribution
         for path in sorted(target.rglob("*"), reverse=True):
@@ -75,6 +87,8 @@ def ship_mathjax(outdir: Path) -> None:
                 path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
+        if not keep:
+            shutil.rmtree(target, ignore_errors=True)
     for name in keep:
         origin, copy = source / name, target / name
         if not copy.exists() or copy.stat().st_size != origin.stat().st_size:
@@ -184,6 +198,35 @@ def _finished(app: Sphinx, exception) -> None:
     drop_source_maps(outdir)
     draw_icons(outdir)
     subset_icon_font(outdir)
+    trim_style_sheets(outdir)
+
+
+# --- the theme's style sheets -------------------------------------------------------------
+
+OUR_STYLE_SHEETS = {p.name for p in (Path(__file__).parent / "static").glob("*.css")} | {
+    ICONS_CSS,
+    formulas.STYLESHEET,
+}
+
+
+def theme_style_sheets(outdir: Path) -> list[Path]:
+    """The style sheets that come with the themes and extensions (Bootstrap in
+    pydata-sphinx-theme's alone is 400 kB, on every page), not the book's own."""
+    return sorted(p for p in (outdir / "_static").rglob("*.css") if p.name not in OUR_STYLE_SHEETS)
+
+
+def trim_style_sheets(outdir: Path) -> None:
+    """The theme's style sheets less the rules no page can use (PurgeCSS, `trim_css.mjs`).
+    Sphinx copies the theme's untrimmed files again at each build, so the trimming always
+    starts from them and sees every page of the site."""
+    if not node.available("purgecss"):
+        LOG.info("feuilles de style du thème non allégées : PurgeCSS manque (make node-deps)")
+        return
+    try:
+        sheets = [str(p) for p in theme_style_sheets(outdir)]
+        node.run("trim_css.mjs", {"root": str(outdir), "sheets": sheets})
+    except node.NodeToolError as error:
+        LOG.warning("feuilles de style du thème non allégées : %s", error)
 
 
 # --- page context ----------------------------------------------------------------------
@@ -227,19 +270,40 @@ def _page_context(app: Sphinx, pagename, templatename, context, doctree) -> None
     if context.get("body"):
         context["body"] = chrome_body(context["body"])
     _mathjax_only_with_formulas(app, pagename, context)
+    _design_only_where_used(context)
+
+
+DESIGN_ASSETS = ("sphinx-design.min.css", "design-tabs.js")
+
+
+def _design_only_where_used(context: dict) -> None:
+    """sphinx-design's style sheet and tab script (62 kB) come with Jupyter Book on every
+    page; keep them on a page that shows one of its cards, tabs or badges."""
+    if 'class="sd-' in context.get("body", "") or ' sd-' in context.get("body", ""):
+        return
+
+    def is_design(asset) -> bool:
+        return str(getattr(asset, "filename", asset) or "").rsplit("/", 1)[-1] in DESIGN_ASSETS
+
+    context["css_files"] = [css for css in context.get("css_files", []) if not is_design(css)]
+    context["script_files"] = [js for js in context.get("script_files", []) if not is_design(js)]
 
 
 def _mathjax_only_with_formulas(app: Sphinx, pagename: str, context: dict) -> None:
-    """Sphinx counts the formulas of every page a toctree includes as the page's own, so
-    the home page loaded MathJax (1.2 MB) for none: keep it where the page has formulas."""
-    if app.env.get_domain("math").data["has_equations"].get(pagename):
+    """The MathJax script (1.2 MB) only where formulas are left for it to draw: not on a
+    page whose formulas were drawn at build time (formulas.py), nor on a page without
+    any (Sphinx counts the formulas of every page a toctree includes as the page's own)."""
+    drawn = context.get("mq_formulas_drawn", False)
+    if app.env.get_domain("math").data["has_equations"].get(pagename) and not drawn:
         return
     mathjax = app.config.mathjax_path
-    context["script_files"] = [
-        script
-        for script in context.get("script_files", [])
-        if str(getattr(script, "filename", script) or "") not in (mathjax, f"_static/{mathjax}")
-    ]
+
+    def is_mathjax(script) -> bool:
+        body = getattr(script, "attributes", {}).get("body", "")
+        name = str(getattr(script, "filename", script) or "")
+        return name in (mathjax, f"_static/{mathjax}") or body.startswith("window.MathJax")
+
+    context["script_files"] = [script for script in context.get("script_files", []) if not is_mathjax(script)]
 
 
 class ImageAltTypography(SphinxTransform):

@@ -75,7 +75,15 @@ def _raw_text(node: nodes.raw) -> str:
 
 _TEXT_COMMAND = re.compile(r"\\(?:text|mathrm|textbf|mbox|operatorname)\s*\{([^{}]*)\}")
 _FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
-_SYMBOLS = {r"\times": " × ", r"\div": " ÷ ", r"\%": "%", r"\left": "", r"\right": "", r"\cdot": " · "}
+_SYMBOLS = {
+    r"\times": " × ",
+    r"\div": " ÷ ",
+    r"\%": "%",
+    r"\left": "",
+    r"\right": "",
+    r"\cdot": " · ",
+    "~": "\u00a0",  # TeX's no-break space
+}
 _OPERATOR = re.compile(r"[-+×÷/]")
 
 

@@ -25,7 +25,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from generators.authoring import formatting, typography
 from generators.authoring.catalogue_folders import exercise_folders
-from generators.book import chrome
+from generators.book import chrome, formulas
 from generators.classroom.course import write_atomic
 
 LOG = logging.getLogger(__name__)
@@ -233,5 +233,6 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file("chapters.css")
     app.setup_extension("generators.book.printing")
     app.setup_extension("generators.book.search")
+    formulas.setup(app)
     chrome.setup(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -60,6 +60,11 @@ def main() -> None:
         page = html / Path(EDITED).with_suffix(".html")
         files = page_files(page, html)
         data = exercise_data_size(page)
+        every_page = {
+            other.name: sum(page_files(other, html).values()) - exercise_data_size(other)
+            for other in sorted((html / "book").glob("*.html"))
+        }
+        mathjax_at_run_time = (html / "_static" / "mathjax").exists()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"construction complète (notebooks exécutés)   : {full[0]:6.1f} s   (CPU {full[1]:6.1f} s)")
@@ -78,7 +83,11 @@ def main() -> None:
     print(f"  dont données des exercices {_mb(data)}, hors données : {_mb(total - data)}")
     for kind, size in by_kind.most_common():
         print(f"  {kind:<20} {_mb(size)}")
-    print("  (sans les fichiers que MathJax charge lui-même, sur une page qui contient des formules)")
+    light, heavy = min(every_page, key=every_page.get), max(every_page, key=every_page.get)
+    print(f"hors données, la page la plus légère ({light}) : {_mb(every_page[light])}")
+    print(f"hors données, la page la plus lourde ({heavy}) : {_mb(every_page[heavy])}")
+    if mathjax_at_run_time:
+        print("  (formules dessinées dans le navigateur : sans les fichiers que MathJax charge lui-même)")
 
 
 if __name__ == "__main__":

@@ -41,3 +41,21 @@ def test_a_case_study_on_data_has_a_widget_with_its_csv_files(tmp_path):
     packed = re.search(r'class="mq-data"[^>]*>([^<]*)</script>', entry["html"]).group(1)
     first = decode_data(packed)["variants"][0]
     assert first["files"][0]["name"] == "journal_version-1.csv"
+
+
+def test_every_page_is_rewritten_once_when_the_book_code_changes(monkeypatch):
+    """A new version of the product (its code, style sheets, scripts) rewrites every page
+    once, so that no page keeps the old version's files; then the usual updates resume."""
+    from types import SimpleNamespace
+
+    from generators.book import sphinx_ext
+
+    env = SimpleNamespace(found_docs={"book/index", "book/parcours-client", "book/crm-donnees"})
+    edited = {"book/crm-donnees"}
+    assert sphinx_ext._outdated_when_code_changed(None, env, set(), edited, set()) == [
+        "book/index",
+        "book/parcours-client",
+    ]
+    assert sphinx_ext._outdated_when_code_changed(None, env, set(), edited, set()) == []
+    monkeypatch.setattr(sphinx_ext, "_book_code_digest", lambda: "une autre version")
+    assert len(sphinx_ext._outdated_when_code_changed(None, env, set(), set(), set())) == 3

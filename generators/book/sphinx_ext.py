@@ -51,6 +51,27 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+def _book_code_digest() -> str:
+    """The generators' code with the book's own static files, templates and Node tools."""
+    digest = hashlib.sha256(_code_digest().encode())
+    book = Path(__file__).parent
+    for path in sorted([*book.glob("static/**/*"), *book.glob("templates/**/*"), *book.glob("*.mjs")]):
+        if path.is_file():
+            digest.update(path.relative_to(book).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _outdated_when_code_changed(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Every page when the book's code changed since the last build (a new version of the
+    product): Sphinx would otherwise keep the pages, and the style sheets and scripts they
+    load, of the old one until their chapter is edited."""
+    digest = _book_code_digest()
+    if getattr(env, "mq_code_digest", None) == digest:
+        return []
+    env.mq_code_digest = digest
+    return sorted(env.found_docs - added - changed - removed)
+
+
 def _folder_digest(folder: Path) -> str:
     digest = hashlib.sha256(_code_digest().encode())
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -226,6 +247,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("glossaire-complet", FullGlossary)
     app.add_transform(FrenchTypography)
     app.connect("builder-inited", _static_path)
+    app.connect("env-get-outdated", _outdated_when_code_changed)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", _typeset_page_context)
     app.add_js_file("selfcheck.js")

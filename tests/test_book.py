@@ -178,7 +178,9 @@ def test_ui_is_french(html):
 # between letters, an ordinary space before : ; ! ? » or after «, between digit groups.
 UNSET_TYPOGRAPHY = re.compile(r"[^\W\d_]'[^\W\d_]| [:;!?»](?=\s|$)|« |\d \d{3}(?!\d)")
 VERBATIM = re.compile(
-    r"<(script|style|code|pre|kbd|samp|textarea)\b.*?</\1\s*>|<(span|div) class=\"math[^\"]*\">.*?</\2>",
+    r"<(script|style|code|pre|kbd|samp|textarea)\b.*?</\1\s*>|<(span|div) class=\"math[^\"]*\">.*?</\2>"
+    # a formula drawn at build time: its drawing and the MathML read to screen readers
+    r"|<(mjx-container)\b.*?</\3>",
     re.S | re.I,
 )
 

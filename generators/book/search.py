@@ -3,8 +3,10 @@
 Sphinx's own search machinery is kept (its index, its `searchtools.js`), with two changes:
 
 - a French search language that stems words without their accents, at indexing time
-  here and at query time in the browser (the same Snowball stemmer, fed the same
-  accent-free word), so `reseaux` finds « réseaux » and `fidelisation` « fidélisation »;
+  here and at query time in the browser, so `reseaux` finds « réseaux » and
+  `fidelisation` « fidélisation ». The index is stemmed by the browser's own JavaScript,
+  run by Node.js (`stem_words.mjs`): Python's Snowball stemmer is another version, which
+  cuts a few words differently (« française »), and their query would find nothing;
 - the text of each page's sections, written beside the index (`_static/search-texts.js`,
   loaded by the search page only): `searchtools.js` builds a result's extract by fetching
   the result's page, which a browser refuses from `file://`; `search-offline.js` builds
@@ -14,7 +16,10 @@ Sphinx's own search machinery is kept (its index, its `searchtools.js`), with tw
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -55,7 +60,56 @@ class FrenchWithoutAccents(SearchFrench):
     )
 
     def stem(self, word: str) -> str:
-        return super().stem(fold(word))
+        stemmed = _browser_stemmer(self.js_stemmer_code).stem(word.lower())  # as searchtools.js does
+        return stemmed if stemmed is not None else super().stem(fold(word))
+
+
+class BrowserStemmer:
+    """The search page's stemmer (its JavaScript) in a Node.js process kept for the build,
+    a word a line; None for every word when Node.js cannot run it."""
+
+    def __init__(self, code: str):
+        self.code = code
+        self.process: subprocess.Popen | None = None
+        self.owner = 0
+        self.failed = shutil.which("node") is None
+        self.stems: dict[str, str] = {}
+
+    def _start(self) -> subprocess.Popen:
+        script = Path(__file__).with_name("stem_words.mjs")
+        process = subprocess.Popen(
+            ["node", str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+        )
+        process.stdin.write(json.dumps({"code": self.code}) + "\n")
+        self.owner = os.getpid()
+        return process
+
+    def stem(self, word: str) -> str | None:
+        if self.failed or not word or "\n" in word:
+            return None
+        if word not in self.stems:
+            try:
+                if self.process is None or self.owner != os.getpid():  # a forked reader has its own
+                    self.process = self._start()
+                self.process.stdin.write(word + "\n")
+                self.process.stdin.flush()
+                answer = self.process.stdout.readline()
+            except OSError:
+                answer = ""
+            if not answer.endswith("\n"):
+                self.failed = True
+                return None
+            self.stems[word] = answer[:-1]
+        return self.stems[word]
+
+
+_STEMMERS: dict[str, BrowserStemmer] = {}
+
+
+def _browser_stemmer(code: str) -> BrowserStemmer:
+    if code not in _STEMMERS:
+        _STEMMERS[code] = BrowserStemmer(code)
+    return _STEMMERS[code]
 
 
 _STYLE = re.compile(r"<style.*?</style>", re.IGNORECASE | re.DOTALL)
@@ -166,7 +220,11 @@ def _search_page(app: Sphinx, pagename: str, templatename, context, doctree) -> 
     if pagename != "search" or app.builder.format != "html":
         return
     env = app.env
-    texts = {docname: section_texts(env.get_doctree(docname)) for docname in sorted(env.found_docs)}
+    # resolved: a cross-reference reads as the title it points to, not as its label
+    texts = {
+        docname: section_texts(env.get_and_resolve_doctree(docname, app.builder))
+        for docname in sorted(env.found_docs)
+    }
     body = json.dumps(texts, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     target = Path(app.outdir) / "_static" / TEXTS_FILE
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 // stdin; writes {version, css, glyphs, formulas: [{wide, narrow, width}]} on stdout.
 // `glyphs` holds the paths every drawing of the page refers to (one copy per page);
 // `narrow` is the display formula broken over lines to fit `narrow` pixels, or "" when
-// the wide drawing already fits. Each drawing carries MathJax's hidden MathML for
+// the wide drawing already fits. An in-line formula is drawn in pieces cut where it may
+// break (between its terms), which the browser wraps like words. Each drawing carries MathJax's hidden MathML for
 // screen readers.
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -16,7 +17,7 @@ await MathJax.init({
   loader: {load: ['input/tex', 'output/svg', 'a11y/assistive-mml']},
   // an unknown command is an error (counted by the build), not red text in the page
   tex: {packages: {'[-]': ['noundefined']}},
-  svg: {fontCache: 'global', displayOverflow: 'linebreak', linebreaks: {inline: false}},
+  svg: {fontCache: 'global', displayOverflow: 'linebreak', linebreaks: {inline: true}},
   startup: {typeset: false},
 });
 const adaptor = MathJax.startup.adaptor;

@@ -172,9 +172,10 @@
     return result[4] + named + Math.min(15, hitCount(result[0], result[2]));
   };
 
-  /* A word the browser's stemmer cuts differently from the indexer's (two versions of
-   * the Snowball French stemmer: « française » is « francais » here, « franc » in the
-   * index) falls back on the longest indexed term it starts with. */
+  /* A term the index does not hold falls back on the longest indexed term it starts
+   * with. The index is stemmed by this page's own stemmer (generators/book/search.py)
+   * when the book was built with Node.js; without it, by Python's Snowball stemmer, which
+   * cuts a few words differently (« française » is « francais » here, « franc » there). */
   function knownTerm(term) {
     var index = Search._index;
     var known = function (t) { return index.terms.hasOwnProperty(t) || index.titleterms.hasOwnProperty(t); };

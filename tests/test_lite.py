@@ -17,13 +17,27 @@ import pytest
 
 from generators.authoring.catalogue import load_catalogue
 from generators.authoring.variants import preview_variant
-from generators.book import lite
+from generators.book import lite, lite_locale
 from generators.book.serve import addresses, make_server
 from generators.errors import MercatiqueError
 from tests.helpers import Class, new_course, read_csv, run
 
 PLAIN = "kpi-conversion-panier-moyen"
 PANDAS = "cas-hertz-nps"
+MENU_PATH = re.compile(r"\*\*([^*›]+?) › ([^*]+?)\*\*")
+
+
+def menu_paths(welcome: str) -> dict[str, set[tuple[str, str]]]:
+    """The menu items (menu, item) the welcome notebook names, for a computer (the JupyterLab
+    interface) and a phone (the Notebook interface): a line about one device names that
+    device's steps, every other line both."""
+    paths: dict[str, set[tuple[str, str]]] = {"ordinateur": set(), "téléphone": set()}
+    for line in welcome.splitlines():
+        found = set(MENU_PATH.findall(line))
+        devices = [d for d in paths if f"sur un {d}" in line.lower()] or list(paths)
+        for device in devices:
+            paths[device] |= found
+    return paths
 
 
 def _wheel(folder: Path, name: str, version: str, requires: list[str]) -> Path:
@@ -134,10 +148,53 @@ def test_welcome_lists_every_exercise_and_says_how_to_hand_in(tmp_path):
     assert {p.stem for p in (tmp_path / lite.EXERCISES_FOLDER).glob("*.ipynb")} == set(catalogue)
     welcome = nbformat.read(tmp_path / lite.WELCOME, as_version=4)
     text = "\n".join(c.source for c in welcome.cells)
-    assert "Charger des fichiers" in text and "Fichier › Download" in text
+    assert "Charger des fichiers" in text
+    paths = menu_paths(text)
+    download = ("Fichier", "Télécharger")
+    assert download in paths["ordinateur"] and download in paths["téléphone"]
+    assert ("Fichier", "Ouvrir…") in paths["téléphone"]
     pandas_part = text.split("avec pandas", 1)[1]
     assert f"{lite.EXERCISES_FOLDER}/{PANDAS}.ipynb" in pandas_part
     assert f"{lite.EXERCISES_FOLDER}/{PLAIN}.ipynb" not in pandas_part
+
+
+def installed_pack() -> dict:
+    """The French pack's catalogues as jupyterlite-core copies them (domain -> gettext JSON)."""
+    from importlib.resources import files
+
+    folder = files("jupyterlab_language_pack_fr_FR") / "locale" / "fr_FR" / "LC_MESSAGES"
+    return {f.name.removesuffix(".json"): json.loads(f.read_text("utf-8")) for f in folder.iterdir()
+            if f.name.endswith(".json")}  # fmt: skip
+
+
+def test_jupyterlite_words_are_french_and_the_pack_keeps_its_own():
+    data = installed_pack()
+    assert "jupyterlite" not in data  # what this module is for: no published pack has it
+    data["notebook"]["Table of Contents"] = ["Sommaire du pack"]
+    lite_locale.complete(data)
+    for domain in ("jupyterlite", "@jupyterlite"):
+        catalogue = data[domain]
+        assert catalogue[""]["domain"] == domain and catalogue[""]["plural_forms"]
+        # JupyterLite's Download is the word JupyterLab's File menu uses elsewhere
+        assert catalogue["Download"] == data["jupyterlab"]["Download"] != ["Download"]
+        assert all(isinstance(v, list) and v[0] for k, v in catalogue.items() if k)
+        warning = catalogue["Warning: Data Loss Risk"][0]
+        assert "\u00a0:" in warning and " :" not in warning  # French typography
+    assert data["notebook"]["Table of Contents"] == ["Sommaire du pack"]
+    close = "Close and Shut Down Notebook…"
+    assert data["notebook"][close] == data["jupyterlab"][close]
+
+
+def test_a_string_the_pack_stops_translating_is_reported():
+    data = installed_pack()
+    del data["jupyterlab"]["Download"]
+    with pytest.raises(MercatiqueError, match="Download"):
+        lite_locale.complete(data)
+
+
+def test_missing_language_pack_says_what_to_run(tmp_path):
+    with pytest.raises(MercatiqueError, match="make install"):
+        lite_locale.complete_site_pack(tmp_path)
 
 
 def test_serve_gives_wasm_and_modules_their_types(tmp_path):
@@ -358,10 +415,8 @@ def test_notebook_saved_by_jupyterlite_is_graded(served, chromium, tmp_path):
         page.keyboard.press("Control+s")
         page.wait_for_timeout(1000)
         page.locator('.lm-MenuBar-itemLabel:text-is("Fichier")').first.click()
-        labels = page.locator(".lm-Menu-itemLabel").all_inner_texts()
-        assert "Download" in labels, "/".join(labels)  # JupyterLite's own item, untranslated
         with page.expect_download() as download:
-            page.locator('.lm-Menu-itemLabel:text-is("Download")').first.click()
+            page.locator('.lm-Menu-itemLabel:text-is("Télécharger")').first.click()
         saved = tmp_path / "telecharge.ipynb"
         download.value.save_as(saved)
         assert visit.outside == [] and visit.errors == []

@@ -7,7 +7,8 @@ Clear Browser Data dialogs, the kernel status) use the `jupyterlite` and `@jupyt
 domains, which no published pack has: a student would read « Download » in a French menu.
 The pack is also made for JupyterLab 4.5 and the site runs 4.6: a few newer menu items
 are missing. This module adds both, from the strings of the shipped jupyterlite-core
-(0.8.6); the pack's own translation always wins where it has one.
+(0.8.6); the pack's own translation wins where it has one, except for the few mistakes
+listed in CORRECTED.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ ADDED: dict[str, dict[str, str | None]] = {
         "Go to cell…": "Aller à la cellule…",
         "Select Last Modified Cell": "Sélectionner la dernière cellule modifiée",
         "Select Next Modified Cell": "Sélectionner la cellule modifiée suivante",
+        "Cell %1/%2": "Cellule %1/%2",
     },
     "notebook": {
         "Close and Shut Down Notebook…": None,
@@ -78,9 +80,19 @@ ADDED: dict[str, dict[str, str | None]] = {
     },
 }
 
+# the pack's few mistakes a student meets (its toolbar's Copy button says « Couper »):
+# domain -> {string: its forms (singular, plural)}, replacing the pack's
+CORRECTED: dict[str, dict[str, list[str]]] = {
+    "jupyterlab": {
+        "Copy this cell": ["Copier cette cellule", "Copier ces %1 cellules"],
+        "Licenses": ["Licences"],
+    },
+}
+
 
 def complete(data: dict) -> None:
-    """Add ADDED's domains and strings to a pack's `data` (domain -> gettext JSON), in place."""
+    """Add ADDED's domains and strings to a pack's `data` (domain -> gettext JSON) and
+    apply CORRECTED, in place."""
     jupyterlab = data["jupyterlab"]
     for domain, strings in ADDED.items():
         catalogue = data.setdefault(domain, {"": {**jupyterlab[""], "domain": domain}})
@@ -93,6 +105,9 @@ def complete(data: dict) -> None:
                 catalogue[source] = jupyterlab[source]
             else:
                 catalogue[source] = [typography.text(french)]
+    for domain, strings in CORRECTED.items():
+        for source, forms in strings.items():
+            data[domain][source] = [typography.text(form) for form in forms]
 
 
 def complete_site_pack(api_translations: Path) -> None:

@@ -302,8 +302,9 @@ def welcome_notebook(exercises: list[tuple[Exercise, bool]]) -> nbformat.Noteboo
         "Ce site fait tourner Python dans votre navigateur (JupyterLite). Rien n'est envoyé à un "
         "serveur : vos notebooks restent dans ce navigateur, sur cet appareil.\n\n"
         "## Essayer\n\n"
-        "Cliquez dans la cellule de code ci-dessous puis appuyez sur Maj+Entrée : Python calcule un "
-        "taux de conversion. Le premier lancement prend quelques secondes.\n"
+        "Cliquez dans la cellule de code ci-dessous puis appuyez sur Maj+Entrée (sur un téléphone, "
+        "touchez la cellule puis le bouton ▶ de la barre d'outils) : Python calcule un taux de "
+        "conversion. Le premier lancement prend quelques secondes.\n"
     )
     how_to = (
         "## Travailler sur votre devoir\n\n"

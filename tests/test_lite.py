@@ -535,6 +535,7 @@ def test_axe_finds_nothing_serious_in_our_notebooks_light_and_dark(served, chrom
         try:
             page = visit.open(f"{base}/{app}/index.html?path={path}")
             if path == lite.WELCOME:  # an output of ours to check too
+                page.wait_for_timeout(2000)  # let the notebook become the active document
                 run_all(page)
                 page.locator(".jp-OutputArea-output").first.wait_for(timeout=180_000)
             shots.take(page, f"axe-{app}-{width}-{'sombre' if dark else 'clair'}-{Path(path).stem}")

@@ -290,6 +290,8 @@ class Visit:
         from playwright.sync_api import Error
 
         cell = self.page.locator(".jp-Notebook .jp-CodeCell").nth(index)
+        # let the notebook become the active document: Maj+Entrée sent before it is lost
+        self.page.wait_for_timeout(2000)
         for attempt in range(5):  # JupyterLab may redraw the notebook once more after opening it
             try:
                 cell.scroll_into_view_if_needed()

@@ -29,6 +29,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from generators.authoring import reading, render, typography
 from generators.authoring.catalogue import Exercise, load_catalogue
 from generators.authoring.variants import Variant, preview_variant
+from generators.book.lite_locale import complete_site_pack
 from generators.classroom.course import export_folder
 from generators.classroom.notebook import HELPER_METADATA, personal_texts, plan_slots, source_notebook
 from generators.classroom.roster import Student
@@ -330,19 +331,30 @@ def welcome_notebook(exercises: list[tuple[Exercise, bool]]) -> nbformat.Noteboo
         "Ce site fait tourner Python dans votre navigateur (JupyterLite). Rien n'est envoyé à un "
         "serveur : vos notebooks restent dans ce navigateur, sur cet appareil.\n\n"
         "## Essayer\n\n"
-        "Cliquez dans la cellule de code ci-dessous puis appuyez sur Maj+Entrée : Python calcule un "
-        "taux de conversion. Le premier lancement prend quelques secondes.\n"
+        "Cliquez dans la cellule de code ci-dessous puis appuyez sur Maj+Entrée (sur un téléphone, "
+        "touchez la cellule puis le bouton ▶ de la barre d'outils) : Python calcule un taux de "
+        "conversion. Le premier lancement prend quelques secondes.\n"
     )
     how_to = (
         "## Travailler sur votre devoir\n\n"
-        "1. Ouvrez votre notebook de devoir : dans l'explorateur de fichiers à gauche, cliquez sur "
-        "le bouton **Charger des fichiers** (la flèche vers le haut) et choisissez le fichier "
-        "`.ipynb` reçu de votre enseignant. Double-cliquez ensuite sur son nom pour l'ouvrir.\n"
-        "2. Répondez dans les cellules de réponse et exécutez toutes les cellules (menu "
-        "**Exécution › Exécuter toutes les cellules**).\n"
-        "3. Quand vous avez fini, enregistrez (Ctrl+S) puis téléchargez-le : menu **Fichier › "
-        "Download** (ce mot reste en anglais). C'est ce fichier que vous rendez à votre "
-        "enseignant, comme d'habitude.\n\n"
+        "1. Ouvrez votre notebook de devoir, le fichier `.ipynb` reçu de votre enseignant :\n"
+        "   - sur un ordinateur, dans l'explorateur de fichiers à gauche, cliquez sur le bouton "
+        "**Charger des fichiers** (la flèche vers le haut) et choisissez le fichier, puis "
+        "double-cliquez sur son nom pour l'ouvrir ;\n"
+        "   - sur un téléphone, le site s'ouvre sur la liste de vos fichiers : touchez **Importer** "
+        "et choisissez le fichier, puis touchez son nom et **Ouvrir** (il s'ouvre dans un nouvel "
+        "onglet). Sur un téléphone, les menus ne répondent pas au toucher : ce sont les boutons "
+        "qui servent.\n"
+        "2. Répondez dans les cellules de réponse, puis exécutez toutes les cellules :\n"
+        "   - sur un ordinateur, menu **Exécution › Exécuter toutes les cellules** ;\n"
+        "   - sur un téléphone, touchez le bouton ▶▶ de la barre d'outils (il relance Python et "
+        "exécute tout), puis **Redémarrer**.\n"
+        "3. Quand vous avez fini, enregistrez votre travail (Ctrl+S, ou la disquette de la barre "
+        "d'outils) puis téléchargez-le :\n"
+        "   - sur un ordinateur, menu **Fichier › Télécharger** ;\n"
+        "   - sur un téléphone, revenez à l'onglet de la liste des fichiers, touchez le nom du "
+        "fichier puis **Télécharger**.\n\n"
+        "C'est ce fichier que vous rendez à votre enseignant, comme d'habitude.\n\n"
         "Attention : le navigateur garde vos fichiers tant que vous n'effacez pas ses données. "
         "Téléchargez toujours votre travail avant de partir.\n\n"
         "## S'entraîner\n\n"
@@ -413,9 +425,13 @@ def site_config() -> dict:
     }
 
 
-SETTINGS = {"@jupyterlab/translation-extension:plugin": {"locale": "fr_FR"}}
+SETTINGS = {
+    "@jupyterlab/translation-extension:plugin": {"locale": "fr_FR"},
+    "@jupyterlab/apputils-extension:themes": {"adaptive-theme": True},
+}
 """overrides.json: JupyterLab in French (the pack jupyterlab-language-pack-fr-FR is installed
-with the product; the site's build carries its translations)."""
+with the product; the site's build carries its translations), light or dark as the
+device is (JupyterLab's adaptive theme: JupyterLab Light or Dark from prefers-color-scheme)."""
 
 
 def stage_pyodide(target: Path, npm_dir: Path, wheels: list[Path]) -> None:
@@ -455,6 +471,7 @@ def build_site(out: Path, *, npm_dir: Path = PYODIDE_NPM, wheels_dir: Path = WHE
                 raise MercatiqueError(
                     "La construction du site JupyterLite a échoué :\n" + (done.stdout + done.stderr)[-3000:]
                 )
+            complete_site_pack(staging / "site" / "api" / "translations")
             for path in (staging / "site").iterdir():
                 path.rename(staging / path.name)
             (staging / "site").rmdir()

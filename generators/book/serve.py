@@ -61,5 +61,6 @@ def addresses(build_dir: Path, port: int) -> list[tuple[str, str]]:
         found.append(
             ("Le site d'entraînement (JupyterLite)", f"{base}/lite/lab/index.html?path=Bienvenue.ipynb")
         )
-        found.append(("Sur un téléphone", f"{base}/lite/notebooks/index.html?path=Bienvenue.ipynb"))
+        # the Notebook interface's file list: its buttons answer a tap, JupyterLab's menus do not
+        found.append(("Sur un téléphone", f"{base}/lite/tree/index.html"))
     return found

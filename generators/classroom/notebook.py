@@ -201,8 +201,10 @@ def source_notebook(assignment: str, exercises: list[Exercise], slots: list[Slot
             "enregistrée : … ») ; elle ne dit pas si c'est juste. Les nombres s'écrivent avec un "
             'point (`12.5`) ou entre guillemets à la française (`"12,5 %"`) ; une lettre de choix '
             's\'écrit `"C"` ou simplement `C`. Ne modifiez pas les cellules de vérification.\n\n'
-            "Avant de rendre, le bouton **Validate** de la barre d'outils liste les questions "
-            "encore sans réponse. Si JupyterLab s'affiche en anglais, choisissez le français "
+            "Avant de rendre, sur le JupyterHub du lycée, le bouton **Validate** de la barre "
+            "d'outils liste les questions encore sans réponse (le site d'entraînement JupyterLite "
+            "n'a pas ce bouton : une question oubliée y affiche « Aucune réponse enregistrée » "
+            "sous sa réponse). Si JupyterLab s'affiche en anglais, choisissez le français "
             "dans le menu **Settings › Language**."
             )
         ),

@@ -273,6 +273,12 @@ def _page_context(app: Sphinx, pagename, templatename, context, doctree) -> None
     _design_only_where_used(context)
 
 
+def asset_name(asset) -> str:
+    """The file a page's script or style sheet entry names ("" for an inline script):
+    Sphinx gives objects with a `filename` or plain strings."""
+    return str(getattr(asset, "filename", asset) or "")
+
+
 DESIGN_ASSETS = ("sphinx-design.min.css", "design-tabs.js")
 
 
@@ -283,7 +289,7 @@ def _design_only_where_used(context: dict) -> None:
         return
 
     def is_design(asset) -> bool:
-        return str(getattr(asset, "filename", asset) or "").rsplit("/", 1)[-1] in DESIGN_ASSETS
+        return asset_name(asset).rsplit("/", 1)[-1] in DESIGN_ASSETS
 
     context["css_files"] = [css for css in context.get("css_files", []) if not is_design(css)]
     context["script_files"] = [js for js in context.get("script_files", []) if not is_design(js)]
@@ -300,8 +306,7 @@ def _mathjax_only_with_formulas(app: Sphinx, pagename: str, context: dict) -> No
 
     def is_mathjax(script) -> bool:
         body = getattr(script, "attributes", {}).get("body", "")
-        name = str(getattr(script, "filename", script) or "")
-        return name in (mathjax, f"_static/{mathjax}") or body.startswith("window.MathJax")
+        return asset_name(script) in (mathjax, f"_static/{mathjax}") or body.startswith("window.MathJax")
 
     context["script_files"] = [script for script in context.get("script_files", []) if not is_mathjax(script)]
 

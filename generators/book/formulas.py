@@ -66,9 +66,9 @@ def draw(formulas: list[tuple[str, bool]], cache: Path | None = None) -> dict:
         "narrow": NARROW_PX,
         "formulas": [{"tex": tex, "display": display} for tex, display in formulas],
     }
-    script = Path(node.__file__).with_name(SCRIPT).read_bytes().hex()
-    key = hashlib.sha256(json.dumps([request, node.package_version(MATHJAX), script]).encode()).hexdigest()
-    cached = cache / f"{key}.json" if cache else None
+    digest = hashlib.sha256(json.dumps([request, node.package_version(MATHJAX)]).encode())
+    digest.update(Path(node.__file__).with_name(SCRIPT).read_bytes())  # the drawing code itself
+    cached = cache / f"{digest.hexdigest()}.json" if cache else None
     if cached and cached.is_file():
         return json.loads(cached.read_text(encoding="utf-8"))
     drawn = node.run(SCRIPT, request)

@@ -19,8 +19,12 @@ class NodeToolError(RuntimeError):
     """The tool could not run: the build goes on without it."""
 
 
+def installed() -> bool:
+    return shutil.which("node") is not None
+
+
 def available(package: str) -> bool:
-    return shutil.which("node") is not None and (NODE_MODULES / package / "package.json").is_file()
+    return installed() and (NODE_MODULES / package / "package.json").is_file()
 
 
 def package_version(package: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -28,6 +27,7 @@ from sphinx import package_dir
 from sphinx.application import Sphinx
 from sphinx.search.fr import SearchFrench
 
+from generators.book.node import installed as node_installed
 from generators.classroom.course import write_atomic
 
 TEXTS_FILE = "search-texts.js"
@@ -72,7 +72,7 @@ class BrowserStemmer:
         self.code = code
         self.process: subprocess.Popen | None = None
         self.owner = 0
-        self.failed = shutil.which("node") is None
+        self.failed = not node_installed()
         self.stems: dict[str, str] = {}
 
     def _start(self) -> subprocess.Popen:

@@ -229,7 +229,7 @@ def _drop_duplicate_scripts(app: Sphinx, pagename, templatename, context, doctre
     for script in context.get("script_files", []):
         key = (
             # the same inline script is registered once as filename None, once as ""
-            str(getattr(script, "filename", script) or ""),
+            chrome.asset_name(script),
             repr(sorted(getattr(script, "attributes", {}).items())),
         )
         if key not in seen:

@@ -1,11 +1,11 @@
 // Draws a page's TeX formulas as SVG with MathJax 4 (npm @mathjax/src), for
 // generators/book/formulas.py. Reads {modules, narrow, formulas: [{tex, display}]} on
-// stdin; writes {version, css, glyphs, formulas: [{wide, narrow, width}]} on stdout.
+// stdin; writes {css, glyphs, formulas: [{wide, narrow}]} on stdout.
 // `glyphs` holds the paths every drawing of the page refers to (one copy per page);
 // `narrow` is the display formula broken over lines to fit `narrow` pixels, or "" when
 // the wide drawing already fits. An in-line formula is drawn in pieces cut where it may
-// break (between its terms), which the browser wraps like words. Each drawing carries MathJax's hidden MathML for
-// screen readers.
+// break (between its terms), which the browser wraps like words. Each drawing carries
+// MathJax's hidden MathML for screen readers.
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
@@ -31,10 +31,9 @@ for (const {tex, display} of request.formulas) {
   const wide = await draw(1e6);
   const width = widthOf(wide);
   const narrow = display && width > request.narrow ? await draw(request.narrow) : '';
-  formulas.push({wide, narrow: narrow === wide ? '' : narrow, width});
+  formulas.push({wide, narrow: narrow === wide ? '' : narrow});
 }
 process.stdout.write(JSON.stringify({
-  version: MathJax.version,
   css: adaptor.textContent(MathJax.svgStylesheet()),
   glyphs: adaptor.innerHTML(MathJax.startup.output.fontCache.getCache()),
   formulas,
